@@ -162,12 +162,75 @@ export function voiceIssues(voice: Dx7Voice): VoiceIssue[] {
   return issues
 }
 
-/** Throws a RangeError naming the first bad field (and how many more there are). */
-export function validateVoice(voice: Dx7Voice): Dx7Voice {
-  const issues = voiceIssues(voice)
+/**
+ * Throws a RangeError naming the first bad field (and how many more there are). `anyName` skips the name check,
+ * for exporters that sanitise the name themselves (the SysEx codec pads and replaces odd characters like Dexed).
+ */
+export function validateVoice(voice: Dx7Voice, opts: { anyName?: boolean } = {}): Dx7Voice {
+  const issues = voiceIssues(voice).filter((issue) => !(opts.anyName && issue.field === 'name'))
   if (issues.length > 0) {
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''
     throw new RangeError(`invalid DX7 voice "${voice.name}": ${issues[0]!.message}${more}`)
   }
   return voice
+}
+
+/**
+ * A voice name for display: trailing spaces trimmed, and the two printable codes the DX7's character ROM
+ * draws differently shown as Dexed does ('\' is ¥ on a DX7 → 'Y'; '~' is → → '>').
+ */
+export function displayVoiceName(name: string): string {
+  return name.trimEnd().replaceAll('\\', 'Y').replaceAll('~', '>')
+}
+
+/** Ratio-mode frequency multiplier (coarse 0 means 0.5), facts §3. */
+export function operatorRatio(op: Dx7Operator): number {
+  return (op.freqCoarse === 0 ? 0.5 : op.freqCoarse) * (1 + op.freqFine / 100)
+}
+
+/** Fixed-mode frequency in Hz: 10^((coarse & 3) + fine/100), facts §3 (the exponential form, not dx7-synth-js's linear one). */
+export function operatorFixedFreqHz(op: Dx7Operator): number {
+  return 10 ** ((op.freqCoarse & 3) + op.freqFine / 100)
+}
+
+export interface OperatorSummary {
+  op: number // 1..6
+  outputLevel: number // 0..99
+  mode: 'ratio' | 'fixed'
+  ratio?: number // ratio mode only
+  fixedFreqHz?: number // fixed mode only
+  detuneSteps: number // −7..+7
+  text: string // e.g. "OP1 L98 x0.50 +7"
+}
+
+export interface VoiceSummary {
+  name: string // display form, trimmed
+  algorithm: number // 1..32
+  feedback: number // 0..7
+  transposeSemitones: number // −24..+24
+  operators: OperatorSummary[] // OP1 first
+  text: string // the operators on one line
+}
+
+/** What `aeddsp info` prints for one voice. */
+export function voiceSummary(voice: Dx7Voice): VoiceSummary {
+  const operators = voice.operators.map((op, i): OperatorSummary => {
+    const detuneSteps = op.detune - 7
+    const detune = detuneSteps === 0 ? '' : ` ${detuneSteps > 0 ? '+' : ''}${detuneSteps}`
+    const base = { op: i + 1, outputLevel: op.outputLevel, detuneSteps }
+    if (op.oscMode === 1) {
+      const fixedFreqHz = operatorFixedFreqHz(op)
+      return { ...base, mode: 'fixed', fixedFreqHz, text: `OP${i + 1} L${op.outputLevel} ${fixedFreqHz.toPrecision(4)}Hz${detune}` }
+    }
+    const ratio = operatorRatio(op)
+    return { ...base, mode: 'ratio', ratio, text: `OP${i + 1} L${op.outputLevel} x${ratio.toFixed(2)}${detune}` }
+  })
+  return {
+    name: displayVoiceName(voice.name),
+    algorithm: voice.algorithm,
+    feedback: voice.feedback,
+    transposeSemitones: voice.transpose - 24,
+    operators,
+    text: operators.map((o) => o.text).join(' | '),
+  }
 }
