@@ -1,0 +1,297 @@
+// The feature-space loss between a candidate render and a target sample, with ∂loss/∂audio.
+// Total = Σ weight·term over named terms; target features are computed once in prepareTarget, and the
+// per-target workspace is reused so a loss+gradient call allocates nothing.
+// Terms (all ≥ 0, 0 for identical audio):
+//   logMel    mean |ln(mel_c + ε) − ln(mel_t + ε)| over frames × bands, averaged over the FFT sizes. L1 rather
+//             than L2: robust to a few badly matched bins (an attack transient, a stray partial) and its
+//             gradient does not vanish as the match gets close. Sensitive to level (a quieter candidate
+//             scores worse), pitch and every partial above the ε floor (−50 dB re a full-scale sine).
+//   centroid  |Δ spectral centroid| (fraction of Nyquist)           → brightness
+//   rolloff   |Δ soft 95 % rolloff| (fraction of Nyquist)           → highest strong partials
+//   flatness  |Δ ln(geometric/arithmetic mean power)|              → noisiness vs tonality
+//   peakiness |Δ ln(bins·ΣP²/(ΣP)²)/ln(bins)|                       → how few partials dominate
+//             The four statistics use the first (shortest) FFT size, which follows attacks best, and average
+//             frames gated by the target's level, g = e/(e + ε) with e the frame energy, so silence in the
+//             target does not steer timbre.
+//   stft      spectral convergence ‖M_c − M_t‖/‖M_t‖ + mean |ln M_c − ln M_t| (M = √(power + ε)), averaged
+//             over FFT sizes, as in DDSP / Parallel WaveGAN. Dominated by loud bins; off by default.
+// A term whose weight is 0 is neither computed nor listed in `terms`.
+import { createStftLayout, powerSpectrogram, powerSpectrogramBackward, type StftLayout } from './stft.ts'
+import { applyMel, applyMelBackward, melFilterbank, type MelFilterbank } from './mel.ts'
+import {
+  spectralCentroid, spectralCentroidBackward, spectralFlatness, spectralFlatnessBackward,
+  spectralPeakiness, spectralPeakinessBackward, spectralRolloff, spectralRolloffBackward,
+} from './spectral-stats.ts'
+
+export interface LossWeights { logMel: number; centroid: number; rolloff: number; flatness: number; peakiness: number; stft: number }
+
+export interface LossConfig {
+  fftSizes: number[] // powers of two; signals shorter than an FFT are zero-padded (frames are centred)
+  hopSize: number // samples
+  melBands: number
+  logEps: number // floor added to (mel or bin) power before the log; power 1 = a full-scale sine's peak
+  fMinHz: number // lowest mel edge
+  fMaxHz: number | null // highest mel edge; null = Nyquist
+  weights: LossWeights
+}
+
+/**
+ * Defaults. Weights put the statistics at roughly a quarter of logMel each for a typical mismatch
+ * (logMel ≈ 1–3 nats, centroid/rolloff/peakiness ≈ 0.05–0.3, flatness ≈ 1–5 nats).
+ */
+export const DEFAULT_LOSS_CONFIG: LossConfig = Object.freeze({
+  fftSizes: Object.freeze([1024, 4096]) as number[],
+  hopSize: 256,
+  melBands: 64,
+  logEps: 1e-5,
+  fMinHz: 20,
+  fMaxHz: null,
+  weights: Object.freeze({ logMel: 1, centroid: 2, rolloff: 1, flatness: 0.1, peakiness: 1, stft: 0 }),
+})
+
+/** Unweighted named terms (keys of LossWeights with a non-zero weight). */
+export type LossTerms = Record<string, number>
+
+export interface TargetFeatures {
+  readonly sampleRate: number
+  readonly numSamples: number
+  readonly config: LossConfig
+}
+
+interface Resolution {
+  layout: StftLayout
+  bank: MelFilterbank
+  targetLogMel: Float64Array
+  targetMag: Float64Array | null // √(power + ε), only with the stft term
+  targetLogPower: Float64Array | null
+  targetMagNorm: number
+  spectra: Float64Array
+  power: Float64Array
+  gradPower: Float64Array
+  mel: Float64Array
+  gradMel: Float64Array
+}
+
+interface StatTrack {
+  name: 'centroid' | 'rolloff' | 'flatness' | 'peakiness'
+  target: Float64Array
+  value: Float64Array
+  grad: Float64Array
+}
+
+interface TargetState {
+  resolutions: Resolution[]
+  stats: StatTrack[]
+  frameGate: Float64Array // per frame of resolutions[0]
+  gateSum: number
+  scratch: Float64Array
+  gradAccum: Float64Array
+}
+
+const states = new WeakMap<TargetFeatures, TargetState>()
+
+export function resolveLossConfig(config?: Partial<LossConfig>): LossConfig {
+  const merged: LossConfig = {
+    ...DEFAULT_LOSS_CONFIG,
+    ...config,
+    fftSizes: [...(config?.fftSizes ?? DEFAULT_LOSS_CONFIG.fftSizes)],
+    weights: { ...DEFAULT_LOSS_CONFIG.weights, ...config?.weights },
+  }
+  if (merged.fftSizes.length === 0) throw new RangeError('loss config fftSizes is empty; give at least one power of two, e.g. [1024, 4096]')
+  if (!(merged.logEps > 0 && Number.isFinite(merged.logEps))) throw new RangeError(`loss config logEps ${merged.logEps} must be a finite number > 0; use e.g. 1e-5`)
+  for (const [name, w] of Object.entries(merged.weights)) {
+    if (!(w >= 0 && Number.isFinite(w))) throw new RangeError(`loss weight ${name} = ${w} must be a finite number ≥ 0; use 0 to turn the term off`)
+  }
+  return merged
+}
+
+function checkFinite(audio: Float32Array, what: string): void {
+  for (let i = 0; i < audio.length; i++) {
+    const v = audio[i]!
+    if (v - v !== 0) throw new RangeError(`${what} sample ${i} is ${v}; audio must be finite — check the render for overflow or a NaN parameter`)
+  }
+}
+
+/** Computes the target's features once and the workspace every later loss call reuses. */
+export function prepareTarget(audio: Float32Array, sampleRate: number, config?: Partial<LossConfig>): TargetFeatures {
+  if (audio.length === 0) throw new RangeError('target audio is empty (0 samples); load a sample with at least one sample of audio')
+  if (!(sampleRate > 0 && Number.isFinite(sampleRate))) throw new RangeError(`target sample rate ${sampleRate} Hz must be a finite number > 0`)
+  checkFinite(audio, 'target audio')
+  const cfg = resolveLossConfig(config)
+  const { weights, logEps } = cfg
+  const numSamples = audio.length
+  const resolutions = cfg.fftSizes.map((fftSize): Resolution => {
+    const layout = createStftLayout(numSamples, fftSize, cfg.hopSize)
+    const bank = melFilterbank(sampleRate, fftSize, cfg.melBands, cfg.fMinHz, cfg.fMaxHz)
+    const cells = layout.frames * layout.bins
+    const res: Resolution = {
+      layout, bank,
+      targetLogMel: new Float64Array(layout.frames * bank.bands),
+      targetMag: null, targetLogPower: null, targetMagNorm: 0,
+      spectra: new Float64Array(layout.frames * (fftSize + 2)),
+      power: new Float64Array(cells),
+      gradPower: new Float64Array(cells),
+      mel: new Float64Array(layout.frames * bank.bands),
+      gradMel: new Float64Array(layout.frames * bank.bands),
+    }
+    powerSpectrogram(audio, layout, res.spectra, res.power)
+    applyMel(bank, res.power, layout.frames, res.mel)
+    for (let i = 0; i < res.mel.length; i++) res.targetLogMel[i] = Math.log(res.mel[i]! + logEps)
+    if (weights.stft > 0) {
+      res.targetMag = new Float64Array(cells)
+      res.targetLogPower = new Float64Array(cells)
+      let normSq = 0
+      for (let i = 0; i < cells; i++) {
+        const q = res.power[i]! + logEps
+        res.targetMag[i] = Math.sqrt(q)
+        res.targetLogPower[i] = Math.log(q)
+        normSq += q
+      }
+      res.targetMagNorm = Math.sqrt(normSq)
+    }
+    return res
+  })
+
+  const first = resolutions[0]!
+  const { frames, bins } = first.layout
+  const frameGate = new Float64Array(frames)
+  let gateSum = 0
+  for (let f = 0; f < frames; f++) {
+    let e = 0
+    for (let k = 0; k < bins; k++) e += first.power[f * bins + k]!
+    frameGate[f] = e / (e + logEps)
+    gateSum += frameGate[f]!
+  }
+  const stats: StatTrack[] = []
+  for (const name of ['centroid', 'rolloff', 'flatness', 'peakiness'] as const) {
+    if (weights[name] <= 0) continue
+    const track: StatTrack = { name, target: new Float64Array(frames), value: new Float64Array(frames), grad: new Float64Array(frames) }
+    computeStat(name, first.power, frames, bins, track.target)
+    stats.push(track)
+  }
+
+  const target: TargetFeatures = Object.freeze({ sampleRate, numSamples, config: cfg })
+  states.set(target, {
+    resolutions, stats, frameGate, gateSum,
+    scratch: new Float64Array(bins),
+    gradAccum: new Float64Array(numSamples),
+  })
+  return target
+}
+
+function computeStat(name: StatTrack['name'], power: Float64Array, frames: number, bins: number, out: Float64Array): void {
+  if (name === 'centroid') spectralCentroid(power, frames, bins, out)
+  else if (name === 'rolloff') spectralRolloff(power, frames, bins, out)
+  else if (name === 'flatness') spectralFlatness(power, frames, bins, out)
+  else spectralPeakiness(power, frames, bins, out)
+}
+
+function statBackward(name: StatTrack['name'], power: Float64Array, frames: number, bins: number, grad: Float64Array, gradPower: Float64Array, scratch: Float64Array): void {
+  if (name === 'centroid') spectralCentroidBackward(power, frames, bins, grad, gradPower)
+  else if (name === 'rolloff') spectralRolloffBackward(power, frames, bins, grad, gradPower, scratch)
+  else if (name === 'flatness') spectralFlatnessBackward(power, frames, bins, grad, gradPower)
+  else spectralPeakinessBackward(power, frames, bins, grad, gradPower)
+}
+
+/** Weighted loss of `audio` (same length as the target) and, if gradAudio is given, ∂loss/∂audio written into it. */
+export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gradAudio: Float32Array | null): { loss: number; terms: LossTerms } {
+  const state = states.get(target)
+  if (!state) throw new TypeError('target features were not made by prepareTarget in this thread; call prepareTarget(audio, sampleRate) here first')
+  if (audio.length !== target.numSamples) {
+    throw new RangeError(`candidate has ${audio.length} samples but the target has ${target.numSamples}; render the candidate at the target's length`)
+  }
+  if (gradAudio && gradAudio.length !== audio.length) {
+    throw new RangeError(`gradAudio has ${gradAudio.length} samples, expected ${audio.length} (the candidate's length)`)
+  }
+  checkFinite(audio, 'candidate audio')
+  const { weights, logEps } = target.config
+  const wantGrad = gradAudio !== null
+  const accum = state.gradAccum
+  if (wantGrad) accum.fill(0)
+  const numRes = state.resolutions.length
+  let logMelSum = 0
+  let stftSum = 0
+  const terms: LossTerms = {}
+
+  for (let r = 0; r < numRes; r++) {
+    const res = state.resolutions[r]!
+    const { frames, bins } = res.layout
+    powerSpectrogram(audio, res.layout, res.spectra, res.power)
+    if (wantGrad) res.gradPower.fill(0)
+
+    if (weights.logMel > 0) {
+      applyMel(res.bank, res.power, frames, res.mel)
+      const cells = res.mel.length
+      const scale = weights.logMel / (cells * numRes)
+      let sum = 0
+      for (let i = 0; i < cells; i++) {
+        const q = res.mel[i]! + logEps
+        const d = Math.log(q) - res.targetLogMel[i]!
+        sum += Math.abs(d)
+        if (wantGrad) res.gradMel[i] = d === 0 ? 0 : (d > 0 ? scale : -scale) / q
+      }
+      logMelSum += sum / cells
+      if (wantGrad) applyMelBackward(res.bank, res.power, frames, res.gradMel, res.gradPower)
+    }
+
+    if (weights.stft > 0) stftSum += stftTerm(res, logEps, wantGrad ? weights.stft / numRes : 0)
+
+    if (r === 0) {
+      for (const track of state.stats) {
+        computeStat(track.name, res.power, frames, bins, track.value)
+        const gateSum = Math.max(state.gateSum, 1e-12)
+        const scale = weights[track.name] / gateSum
+        let sum = 0
+        for (let f = 0; f < frames; f++) {
+          const d = track.value[f]! - track.target[f]!
+          const g = state.frameGate[f]!
+          sum += g * Math.abs(d)
+          track.grad[f] = d === 0 ? 0 : d > 0 ? scale * g : -scale * g
+        }
+        terms[track.name] = sum / gateSum
+        if (wantGrad) statBackward(track.name, res.power, frames, bins, track.grad, res.gradPower, state.scratch)
+      }
+    }
+
+    if (wantGrad) powerSpectrogramBackward(audio, res.layout, res.spectra, res.gradPower, accum)
+  }
+
+  const ordered: LossTerms = {}
+  if (weights.logMel > 0) ordered.logMel = logMelSum / numRes
+  for (const name of ['centroid', 'rolloff', 'flatness', 'peakiness'] as const) if (name in terms) ordered[name] = terms[name]!
+  if (weights.stft > 0) ordered.stft = stftSum / numRes
+  let loss = 0
+  for (const [name, value] of Object.entries(ordered)) loss += weights[name as keyof LossWeights] * value
+  if (gradAudio) for (let i = 0; i < accum.length; i++) gradAudio[i] = accum[i]!
+  return { loss, terms: ordered }
+}
+
+/** Spectral convergence + log-magnitude L1 at one resolution; ADDS gradScale·∂term/∂power into res.gradPower. */
+function stftTerm(res: Resolution, logEps: number, gradScale: number): number {
+  const targetMag = res.targetMag!
+  const targetLogPower = res.targetLogPower!
+  const cells = res.power.length
+  let diffSq = 0
+  let logSum = 0
+  for (let i = 0; i < cells; i++) {
+    const q = res.power[i]! + logEps
+    const d = Math.sqrt(q) - targetMag[i]!
+    diffSq += d * d
+    logSum += Math.abs(Math.log(q) - targetLogPower[i]!)
+  }
+  const diffNorm = Math.sqrt(diffSq)
+  // ln M = ½·ln(power + ε)
+  const value = diffNorm / res.targetMagNorm + (0.5 * logSum) / cells
+  if (gradScale !== 0) {
+    const scScale = diffNorm > 0 ? gradScale / (diffNorm * res.targetMagNorm) : 0
+    const logScale = (0.5 * gradScale) / cells
+    for (let i = 0; i < cells; i++) {
+      const q = res.power[i]! + logEps
+      const m = Math.sqrt(q)
+      const dl = Math.log(q) - targetLogPower[i]!
+      // ∂M/∂power = 1/(2M); ∂ln(q)/∂power = 1/q
+      res.gradPower[i]! += (scScale * (m - targetMag[i]!)) / (2 * m) + (dl === 0 ? 0 : dl > 0 ? logScale : -logScale) / q
+    }
+  }
+  return value
+}

@@ -1,0 +1,125 @@
+// Mel filterbank on a power spectrum, stored sparse (each band touches a short run of bins), and its backward.
+// Scale: Slaney's mel (linear below 1 kHz at 200/3 Hz per mel, logarithmic above, 27 mels per ×6.4), the
+// one librosa uses by default. Filters: triangles between adjacent mel edge frequencies with PEAK 1 rather
+// than Slaney's unit area: a partial then reads at its own power in any band, so the log floor ε means the
+// same level (dB re a full-scale sine) in every band, which matters for the quiet partials of FM tones.
+
+export interface MelFilterbank {
+  readonly sampleRate: number
+  readonly fftSize: number
+  readonly bands: number
+  /** band b covers bins start[b] .. end[b]−1 with weights[offset[b] + (k − start[b])] */
+  readonly start: Int32Array
+  readonly end: Int32Array
+  readonly offset: Int32Array
+  readonly weights: Float64Array
+  /** centre frequency of each band, Hz */
+  readonly centreHz: Float64Array
+}
+
+const MEL_BREAK_HZ = 1000
+const HZ_PER_MEL_LINEAR = 200 / 3
+const MELS_PER_LOG_STEP = 27 / Math.log(6.4)
+
+export function hzToMel(freqHz: number): number {
+  if (freqHz < MEL_BREAK_HZ) return freqHz / HZ_PER_MEL_LINEAR
+  return MEL_BREAK_HZ / HZ_PER_MEL_LINEAR + Math.log(freqHz / MEL_BREAK_HZ) * MELS_PER_LOG_STEP
+}
+
+export function melToHz(mel: number): number {
+  const breakMel = MEL_BREAK_HZ / HZ_PER_MEL_LINEAR
+  if (mel < breakMel) return mel * HZ_PER_MEL_LINEAR
+  return MEL_BREAK_HZ * Math.exp((mel - breakMel) / MELS_PER_LOG_STEP)
+}
+
+const cache = new Map<string, MelFilterbank>()
+
+/** The (cached) filterbank; `maxHz` null means Nyquist. */
+export function melFilterbank(sampleRate: number, fftSize: number, bands: number, minHz: number, maxHz: number | null): MelFilterbank {
+  const nyquistHz = sampleRate / 2
+  const topHz = maxHz ?? nyquistHz
+  const key = `${sampleRate}/${fftSize}/${bands}/${minHz}/${topHz}`
+  const hit = cache.get(key)
+  if (hit) return hit
+  if (!Number.isInteger(bands) || bands < 1) throw new RangeError(`mel band count ${bands} must be a positive integer; use e.g. 64`)
+  if (!(minHz >= 0 && topHz > minHz && topHz <= nyquistHz)) {
+    throw new RangeError(`mel range ${minHz}..${topHz} Hz must satisfy 0 ≤ fMinHz < fMaxHz ≤ Nyquist (${nyquistHz} Hz); use fMaxHz: null for Nyquist`)
+  }
+  const bins = fftSize / 2 + 1
+  const binHz = sampleRate / fftSize
+  const edgesHz = new Float64Array(bands + 2)
+  const melLo = hzToMel(minHz)
+  const melHi = hzToMel(topHz)
+  for (let i = 0; i < bands + 2; i++) edgesHz[i] = melToHz(melLo + ((melHi - melLo) * i) / (bands + 1))
+
+  const start = new Int32Array(bands)
+  const end = new Int32Array(bands)
+  const offset = new Int32Array(bands)
+  const centreHz = new Float64Array(bands)
+  const packed: number[] = []
+  for (let b = 0; b < bands; b++) {
+    const loHz = edgesHz[b]!
+    const midHz = edgesHz[b + 1]!
+    const hiHz = edgesHz[b + 2]!
+    centreHz[b] = midHz
+    let first = -1
+    let last = -1
+    const row: number[] = []
+    for (let k = Math.max(0, Math.floor(loHz / binHz)); k < bins && k * binHz <= hiHz; k++) {
+      const fHz = k * binHz
+      const w = Math.max(0, Math.min((fHz - loHz) / (midHz - loHz), (hiHz - fHz) / (hiHz - midHz)))
+      if (w <= 0) continue
+      if (first < 0) first = k
+      // keep interior zeros so the run is contiguous
+      while (first + row.length < k) row.push(0)
+      row.push(w)
+      last = k
+    }
+    if (first < 0) {
+      // A band narrower than one bin (low bands at small FFT sizes) would be empty and its log stuck at ε;
+      // it takes the bin nearest its centre instead.
+      first = last = Math.min(bins - 1, Math.round(midHz / binHz))
+      row.push(1)
+    }
+    start[b] = first
+    end[b] = last + 1
+    offset[b] = packed.length
+    packed.push(...row)
+  }
+  const bank: MelFilterbank = { sampleRate, fftSize, bands, start, end, offset, weights: Float64Array.from(packed), centreHz }
+  cache.set(key, bank)
+  return bank
+}
+
+/** mel[f·bands + b] = Σ_k w_b[k]·power[f·bins + k] for `frames` frames. */
+export function applyMel(bank: MelFilterbank, power: Float64Array, frames: number, mel: Float64Array): void {
+  const { bands, start, end, offset, weights } = bank
+  const bins = bank.fftSize / 2 + 1
+  for (let f = 0; f < frames; f++) {
+    const p = f * bins
+    const m = f * bands
+    for (let b = 0; b < bands; b++) {
+      let sum = 0
+      const o = offset[b]! - start[b]!
+      for (let k = start[b]!, e = end[b]!; k < e; k++) sum += weights[o + k]! * power[p + k]!
+      mel[m + b] = sum
+    }
+  }
+}
+
+/** Backward of `applyMel` (the transpose): ADDS ∂L/∂power given ∂L/∂mel. */
+export function applyMelBackward(bank: MelFilterbank, power: Float64Array, frames: number, gradMel: Float64Array, gradPower: Float64Array): void {
+  void power // linear map: the backward needs only the weights
+  const { bands, start, end, offset, weights } = bank
+  const bins = bank.fftSize / 2 + 1
+  for (let f = 0; f < frames; f++) {
+    const p = f * bins
+    const m = f * bands
+    for (let b = 0; b < bands; b++) {
+      const g = gradMel[m + b]!
+      if (g === 0) continue
+      const o = offset[b]! - start[b]!
+      for (let k = start[b]!, e = end[b]!; k < e; k++) gradPower[p + k]! += weights[o + k]! * g
+    }
+  }
+}
