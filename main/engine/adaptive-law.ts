@@ -1,0 +1,105 @@
+// The adaptive law: how α (step size), μ (momentum) and σ (dither) follow the filtered signals. No gradients flow
+// through it; it is a bounded multiplicative controller, so every gain stays inside its box whatever the signals do.
+import type { SignalState } from './signals.ts'
+
+export interface LawConfig {
+  alpha0: number // initial step size (normalised θ units per step for Adam)
+  up: number // u: α ← α·u while improving
+  down: number // d: α ← α·d/(1 + λv) otherwise
+  lambda: number // λ ∈ [1, 10]: how hard loss variance damps α
+  alphaMinFactor: number // α ∈ [alphaMinFactor, alphaMaxFactor] × α0
+  alphaMaxFactor: number
+  mu0: number
+  deltaMu: number // δ_μ: μ grows by this while the reward trend is up
+  kappaMu: number // κ_μ: μ shrinks by κ_μ·μ otherwise
+  muMax: number // μ < muMax < 1 keeps the heavy-ball iteration stable
+  sigma0: number // initial dither, relative to the per-group RMS of θ
+  sigmaUp: number // σ ← σ·sigmaUp on a plateau
+  sigmaDown: number // σ ← σ·sigmaDown when variance is high or local tests keep failing
+  sigmaMin: number
+  sigmaMax: number
+  varianceHigh: number // relative variance above which σ is lowered
+  failLimit: number // this many failed local tests in a row lower σ
+  /** Optional cosine envelope on α over totalSteps (0 disables); the envelope never goes below cosineFloor. */
+  cosineSteps: number
+  cosineFloor: number
+}
+
+export const DEFAULT_LAW_CONFIG: LawConfig = {
+  alpha0: 0.02,
+  up: 1.02,
+  down: 0.8,
+  lambda: 4,
+  alphaMinFactor: 0.3,
+  alphaMaxFactor: 3,
+  mu0: 0.9,
+  deltaMu: 0.02,
+  kappaMu: 0.1,
+  muMax: 0.99,
+  sigma0: 1e-3,
+  sigmaUp: 1.5,
+  sigmaDown: 0.7,
+  sigmaMin: 1e-4,
+  sigmaMax: 0.05,
+  varianceHigh: 0.05,
+  failLimit: 3,
+  cosineSteps: 0,
+  cosineFloor: 0.1,
+}
+
+export interface LawState {
+  alpha: number
+  mu: number
+  sigma: number
+  localFailStreak: number // consecutive local tests that found nothing better
+}
+
+export function initialLawState(config: LawConfig): LawState {
+  return { alpha: config.alpha0, mu: config.mu0, sigma: config.sigma0, localFailStreak: 0 }
+}
+
+export function clip(value: number, min: number, max: number): number {
+  return value < min ? min : value > max ? max : value
+}
+
+/** α: grow slowly while the smoothed loss falls, shrink fast (more so when the loss is noisy) otherwise. */
+export function adaptAlpha(alpha: number, signals: SignalState, config: LawConfig): number {
+  const next = signals.deltaLoss > 0 ? alpha * config.up : (alpha * config.down) / (1 + config.lambda * signals.variance)
+  return clip(next, config.alphaMinFactor * config.alpha0, config.alphaMaxFactor * config.alpha0)
+}
+
+/** μ: more momentum while the reward trend is up, decay towards 0 otherwise. Always in [0, muMax). */
+export function adaptMu(mu: number, signals: SignalState, config: LawConfig): number {
+  const next = signals.deltaReward > 0 ? mu + config.deltaMu : mu - config.kappaMu * mu
+  return clip(next, 0, Math.min(config.muMax, 0.999))
+}
+
+/**
+ * σ: raised only on plateaus (dither to leave a flat region), lowered when the loss is already noisy or local tests
+ * keep failing (exploration is not paying off here). Both can hold at once; lowering wins, for stability.
+ */
+export function adaptSigma(sigma: number, signals: SignalState, localFailStreak: number, config: LawConfig): number {
+  let next = sigma
+  if (signals.variance > config.varianceHigh || localFailStreak >= config.failLimit) next = sigma * config.sigmaDown
+  else if (signals.plateau) next = sigma * config.sigmaUp
+  return clip(next, config.sigmaMin, config.sigmaMax)
+}
+
+/** One step of the whole law. localTest is the outcome of this step's local test, if one ran. */
+export function stepLaw(state: LawState, signals: SignalState, localTest: boolean | undefined, config: LawConfig): LawState {
+  const localFailStreak = localTest === undefined ? state.localFailStreak : localTest ? 0 : state.localFailStreak + 1
+  return {
+    alpha: adaptAlpha(state.alpha, signals, config),
+    mu: adaptMu(state.mu, signals, config),
+    sigma: adaptSigma(state.sigma, signals, localFailStreak, config),
+    localFailStreak,
+  }
+}
+
+/** The step size actually used at step t: α times the optional cosine envelope. */
+export function effectiveAlpha(alpha: number, step: number, config: LawConfig): number {
+  if (config.cosineSteps <= 0) return alpha
+  const phase = Math.min(step / config.cosineSteps, 1)
+  const envelope = 0.5 * (1 + Math.cos(Math.PI * phase))
+  return alpha * (config.cosineFloor + (1 - config.cosineFloor) * envelope)
+}

@@ -1,0 +1,199 @@
+// The AE-DDSP controller: state x_t = (θ, optimiser state h, α, μ, σ). Each step measures ℓ and ∂ℓ/∂θ, filters
+// the signals, applies the adaptive law, takes a gradient step with dither, every K steps runs a local test, and
+// rolls back to the best point on NaN or divergence. Structural parameters move only through local tests.
+import { createRng, type Rng } from '../common/rng.ts'
+import { DEFAULT_LAW_CONFIG, clip, effectiveAlpha, initialLawState, stepLaw, type LawConfig, type LawState } from './adaptive-law.ts'
+import { DEFAULT_LOCAL_TEST_CONFIG, runLocalTest, type LocalTestConfig, type LocalTestOutcome } from './local-tests.ts'
+import { applyUpdate, computeUpdate, createOptimiserState, groupRms, resetOptimiserState, vectorNorm, type OptimiserKind, type OptimiserState } from './optimiser-step.ts'
+import { freeMask, type Problem } from './problem.ts'
+import { RewardModel, type RewardTerms } from './reward.ts'
+import { DEFAULT_SIGNAL_CONFIG, LossSignals, type SignalConfig } from './signals.ts'
+import { DEFAULT_STABILITY_CONFIG, StabilityMonitor, allFinite, type Regime, type StabilityConfig } from './stability-monitor.ts'
+
+export interface ControllerConfig {
+  optimiser: OptimiserKind
+  laws: LawConfig
+  signals: SignalConfig
+  localTests: LocalTestConfig | null // null: the "no local tests" ablation
+  stability: StabilityConfig
+  adaptive: boolean // false: the "fixed α/μ" ablation
+  dither: boolean // false: the "no dither" ablation
+  maxStep: number // knob slew cap per step, normalised θ units
+  gradClip: number // gradient norm cap
+  seed: number
+}
+
+export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
+  optimiser: 'adam',
+  laws: DEFAULT_LAW_CONFIG,
+  signals: DEFAULT_SIGNAL_CONFIG,
+  localTests: DEFAULT_LOCAL_TEST_CONFIG,
+  stability: DEFAULT_STABILITY_CONFIG,
+  adaptive: true,
+  dither: true,
+  maxStep: 0.1,
+  gradClip: 100,
+  seed: 1,
+}
+
+export interface ControllerStep {
+  step: number
+  loss: number
+  lossEma: number
+  variance: number
+  deltaLoss: number
+  alpha: number // the α used this step (after the cosine envelope)
+  mu: number
+  sigma: number
+  gradNorm: number
+  updateNorm: number
+  reward: RewardTerms
+  resonance: number
+  lyapunov: number
+  regime: Regime
+  localTest?: LocalTestOutcome
+  rollback?: 'non-finite' | 'divergence'
+  bestLoss: number
+  evaluations: number
+}
+
+export class Controller {
+  readonly theta: Float32Array
+  readonly monitor: StabilityMonitor
+  law: LawState
+  evaluations = 0
+  stepIndex = 0
+  private readonly rng: Rng
+  private readonly optimiser: OptimiserState
+  private readonly signals: LossSignals
+  private readonly reward = new RewardModel()
+  private readonly gradMask: Uint8Array
+  private readonly localMask: Uint8Array
+  private readonly grad: Float32Array
+  private readonly update: Float32Array
+  private readonly rms: Float64Array
+  private readonly visitedMean: Float32Array
+  private lastResonance = 0
+
+  constructor(
+    readonly problem: Problem,
+    theta0: Float32Array,
+    readonly config: ControllerConfig = DEFAULT_CONTROLLER_CONFIG,
+  ) {
+    const dim = problem.dim
+    if (theta0.length !== dim) throw new RangeError(`initial θ has ${theta0.length} values; the problem has ${dim} parameters`)
+    this.theta = Float32Array.from(theta0)
+    this.rng = createRng(config.seed)
+    this.optimiser = createOptimiserState(config.optimiser, dim)
+    this.signals = new LossSignals(config.signals)
+    this.monitor = new StabilityMonitor(dim, config.stability)
+    this.law = initialLawState(config.laws)
+    this.localMask = freeMask(problem)
+    this.gradMask = Uint8Array.from(this.localMask)
+    if (problem.structural) for (let i = 0; i < dim; i++) if (problem.structural[i]) this.gradMask[i] = 0
+    this.grad = new Float32Array(dim)
+    this.update = new Float32Array(dim)
+    let groupCount = 0
+    for (let i = 0; i < dim; i++) groupCount = Math.max(groupCount, problem.groups[i]! + 1)
+    this.rms = new Float64Array(groupCount)
+    this.visitedMean = Float32Array.from(theta0)
+  }
+
+  get bestTheta(): Float32Array {
+    return this.monitor.bestTheta
+  }
+
+  get bestLoss(): number {
+    return this.monitor.bestLoss
+  }
+
+  step(): ControllerStep {
+    const { config, theta } = this
+    const t = this.stepIndex++
+    const evaluation = this.problem.evaluate(theta, 1, this.grad)[0]!
+    this.evaluations++
+    const loss = evaluation.loss
+    let gradNorm = vectorNorm(this.grad)
+    const finite = Number.isFinite(loss) && Number.isFinite(gradNorm) && allFinite(theta)
+    if (finite) this.monitor.offer(theta, loss)
+    if (finite && gradNorm > config.gradClip) {
+      const scale = config.gradClip / gradNorm
+      for (let i = 0; i < this.grad.length; i++) this.grad[i]! *= scale
+      gradNorm = config.gradClip
+    }
+
+    const alpha = effectiveAlpha(this.law.alpha, t, config.laws)
+    if (finite) computeUpdate(this.optimiser, this.grad, alpha, this.law.mu, this.gradMask, config.maxStep, this.update)
+    else this.update.fill(0)
+    const updateNorm = vectorNorm(this.update)
+    let slew = 0
+    let diversity = 0
+    for (let i = 0; i < theta.length; i++) {
+      slew = Math.max(slew, Math.abs(this.update[i]!))
+      diversity += (theta[i]! - this.visitedMean[i]!) ** 2
+      this.visitedMean[i] = 0.95 * this.visitedMean[i]! + 0.05 * theta[i]!
+    }
+    const reward = this.reward.evaluate({
+      terms: evaluation.terms,
+      loss: finite ? loss : 0,
+      gradNorm,
+      updateNorm,
+      resonance: this.lastResonance,
+      diversity: Math.sqrt(diversity / theta.length),
+      slew,
+      rmsDb: evaluation.terms['rmsDb'],
+    })
+
+    const verdict = this.monitor.observe(loss, this.update, finite)
+    this.lastResonance = Number.isFinite(verdict.resonance) ? verdict.resonance : 0
+    const signals = finite ? this.signals.push(loss, reward.total) : undefined
+    let localTest: LocalTestOutcome | undefined
+    if (verdict.rollback) {
+      this.rollback()
+    } else {
+      groupRms(theta, this.problem.groups, this.rms)
+      applyUpdate(theta, this.update, config.dither ? this.law.sigma : 0, this.rms, this.problem.groups, this.gradMask, config.dither ? this.rng : null)
+      if (config.localTests && (t + 1) % config.localTests.every === 0) {
+        localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, config.localTests)
+        this.evaluations += localTest.evaluations
+        if (localTest.accepted) this.monitor.offer(theta, localTest.lossAfter)
+        // A structural jump lands in a new basin: the old momentum points the wrong way there.
+        if (localTest.accepted && localTest.structural) resetOptimiserState(this.optimiser)
+      }
+      if (config.adaptive && signals) this.law = stepLaw(this.law, signals, localTest?.accepted, config.laws)
+    }
+    return {
+      step: t,
+      loss,
+      lossEma: signals?.lossEma ?? NaN,
+      variance: signals?.variance ?? NaN,
+      deltaLoss: signals?.deltaLoss ?? NaN,
+      alpha,
+      mu: this.law.mu,
+      sigma: config.dither ? this.law.sigma : 0,
+      gradNorm,
+      updateNorm,
+      reward,
+      resonance: verdict.resonance,
+      lyapunov: verdict.lyapunov,
+      regime: verdict.regime,
+      localTest,
+      rollback: verdict.reason,
+      bestLoss: this.monitor.bestLoss,
+      evaluations: this.evaluations,
+    }
+  }
+
+  /** Back to the best point with damped gains and a fresh optimiser state; the filters restart too. */
+  private rollback(): void {
+    this.monitor.rollback(this.theta)
+    resetOptimiserState(this.optimiser)
+    this.signals.reset()
+    const { laws, stability } = this.config
+    this.law = {
+      ...this.law,
+      alpha: clip(this.law.alpha * stability.rollbackDamping, laws.alphaMinFactor * laws.alpha0, laws.alphaMaxFactor * laws.alpha0),
+      mu: this.law.mu * stability.rollbackDamping,
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Sparse local tests: every K steps, N perturbed copies of θ are evaluated in one batch. The best is averaged in
+// with weight ρ only if that makes things better; otherwise the best itself is taken; if no copy beats the current
+// point nothing changes. So a local test never accepts a worse point (tests/unit/engine/local-tests.test.ts).
+// Structural parameters (frequency ratios, coarse/fine) move only here, by jumps the DX7 can represent.
+import type { Rng } from '../common/rng.ts'
+import type { Problem } from './problem.ts'
+
+export interface LocalTestConfig {
+  every: number // K: steps between tests
+  copies: number // N: perturbed copies per test
+  scale: number // std of the smooth perturbation, in normalised θ units (times the per-group RMS)
+  structuralProbability: number // chance that a copy also makes a structural jump
+  rho: number // blend weight of the best copy
+}
+
+export const DEFAULT_LOCAL_TEST_CONFIG: LocalTestConfig = {
+  every: 6,
+  copies: 6,
+  scale: 0.04,
+  structuralProbability: 0.5,
+  rho: 0.5,
+}
+
+export interface LocalTestOutcome {
+  tried: number // copies evaluated
+  accepted: boolean
+  lossBefore: number
+  lossAfter: number // ≤ lossBefore, equal when nothing was accepted
+  structural: boolean // the accepted point came from a structural jump
+  evaluations: number
+}
+
+/**
+ * Runs one local test around theta (changed in place on success). currentLoss is re-measured in the same batch
+ * (copy 0), because the caller's loss belongs to the point before the last update. mask[i] = 0 keeps parameter i.
+ */
+export function runLocalTest(
+  problem: Problem,
+  theta: Float32Array,
+  mask: Uint8Array,
+  rms: Float64Array,
+  rng: Rng,
+  config: LocalTestConfig,
+): LocalTestOutcome {
+  const dim = problem.dim
+  const batch = config.copies + 1
+  const points = new Float32Array(batch * dim)
+  const jump = new Float32Array(dim)
+  const structuralCopy: boolean[] = [false]
+  points.set(theta, 0)
+  for (let b = 1; b < batch; b++) {
+    const row = points.subarray(b * dim, (b + 1) * dim)
+    row.set(theta)
+    const structural = problem.proposeStructural !== undefined && rng.next() < config.structuralProbability
+    structuralCopy.push(structural)
+    if (structural) {
+      problem.proposeStructural!(theta, rng, jump)
+      for (let i = 0; i < dim; i++) if (mask[i]) row[i] = jump[i]!
+    }
+    for (let i = 0; i < dim; i++) {
+      if (!mask[i] || problem.structural?.[i]) continue
+      const next = row[i]! + config.scale * rms[problem.groups[i]!]! * rng.normal()
+      row[i] = next < 0 ? 0 : next > 1 ? 1 : next
+    }
+  }
+  const results = problem.evaluate(points, batch, null)
+  const lossBefore = results[0]!.loss
+  let bestIndex = 0
+  let bestLoss = Number.isFinite(lossBefore) ? lossBefore : Infinity
+  for (let b = 1; b < batch; b++) {
+    const loss = results[b]!.loss
+    if (Number.isFinite(loss) && loss < bestLoss) {
+      bestLoss = loss
+      bestIndex = b
+    }
+  }
+  if (bestIndex === 0) {
+    return { tried: config.copies, accepted: false, lossBefore, lossAfter: lossBefore, structural: false, evaluations: batch }
+  }
+  const best = points.subarray(bestIndex * dim, (bestIndex + 1) * dim)
+  // Blend smooth parameters only; a blended frequency ratio would sit between two representable values.
+  const blend = new Float32Array(dim)
+  for (let i = 0; i < dim; i++) {
+    blend[i] = problem.structural?.[i] ? best[i]! : (1 - config.rho) * theta[i]! + config.rho * best[i]!
+  }
+  let evaluations = batch
+  let chosen: Float32Array = best
+  let lossAfter = bestLoss
+  if (config.rho < 1) {
+    const blendLoss = problem.evaluate(blend, 1, null)[0]!.loss
+    evaluations++
+    if (Number.isFinite(blendLoss) && blendLoss < bestLoss) {
+      chosen = blend
+      lossAfter = blendLoss
+    }
+  }
+  theta.set(chosen)
+  return { tried: config.copies, accepted: true, lossBefore, lossAfter, structural: structuralCopy[bestIndex]!, evaluations }
+}

@@ -1,0 +1,66 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { DEFAULT_LAW_CONFIG, effectiveAlpha, initialLawState, stepLaw, type LawState } from '../../../main/engine/adaptive-law.ts'
+import { LossSignals } from '../../../main/engine/signals.ts'
+import { createRng } from '../../../main/common/rng.ts'
+
+const config = DEFAULT_LAW_CONFIG
+
+function drive(losses: number[], rewards: number[], localTest?: (t: number) => boolean | undefined): LawState[] {
+  const signals = new LossSignals()
+  let state = initialLawState(config)
+  const states: LawState[] = []
+  losses.forEach((loss, t) => {
+    state = stepLaw(state, signals.push(loss, rewards[t]!), localTest?.(t), config)
+    states.push(state)
+  })
+  return states
+}
+
+test('improving sequence: α grows by u per step up to 3·α0', () => {
+  const losses = Array.from({ length: 200 }, (_, t) => Math.exp(-0.02 * t))
+  const states = drive(losses, losses.map(() => 0))
+  // The first step has no trend yet (Δℓ = 0 counts as not improving); from then on each step multiplies by u.
+  assert.ok(Math.abs(states[10]!.alpha - states[0]!.alpha * config.up ** 10) < 1e-12, `α after 10 steps ${states[10]!.alpha}`)
+  assert.equal(states.at(-1)!.alpha, config.alphaMaxFactor * config.alpha0)
+})
+
+test('noisy sequence: α is damped towards its floor and never below it', () => {
+  const rng = createRng(7)
+  const losses = Array.from({ length: 100 }, (_, t) => 1 + 0.01 * t + 0.8 * Math.abs(rng.normal()))
+  const states = drive(losses, losses.map(() => 0))
+  const floor = config.alphaMinFactor * config.alpha0
+  for (const s of states) assert.ok(s.alpha >= floor - 1e-12)
+  assert.ok(states.at(-1)!.alpha < 0.5 * config.alpha0, `final α ${states.at(-1)!.alpha}`)
+})
+
+test('plateau: σ rises only after p flat steps, and is capped', () => {
+  const losses = Array.from({ length: 100 }, () => 2)
+  const states = drive(losses, losses.map(() => 0))
+  assert.equal(states[3]!.sigma, config.sigma0)
+  assert.ok(states[20]!.sigma > config.sigma0)
+  assert.equal(states.at(-1)!.sigma, config.sigmaMax)
+})
+
+test('high variance or failing local tests lower σ', () => {
+  const noisy = drive([1, 3, 0.5, 4, 0.2, 5, 1, 6], [0, 0, 0, 0, 0, 0, 0, 0])
+  assert.ok(noisy.at(-1)!.sigma < config.sigma0)
+  const flat = Array.from({ length: 40 }, () => 1)
+  const failing = drive(flat, flat.map(() => 0), () => false)
+  assert.ok(failing.at(-1)!.sigma < config.sigma0, `σ with failing tests ${failing.at(-1)!.sigma}`)
+  assert.ok(failing.at(-1)!.localFailStreak >= config.failLimit)
+})
+
+test('μ rises with the reward trend, decays without it, and stays in [0, 1)', () => {
+  const up = drive(Array(100).fill(1), Array.from({ length: 100 }, (_, t) => t))
+  assert.ok(up.at(-1)!.mu < 1 && up.at(-1)!.mu >= config.mu0)
+  const down = drive(Array(60).fill(1), Array.from({ length: 60 }, (_, t) => -t))
+  assert.ok(down.at(-1)!.mu < 0.01 && down.at(-1)!.mu >= 0)
+})
+
+test('the cosine envelope scales α from 1 down to its floor', () => {
+  const withCosine = { ...config, cosineSteps: 100, cosineFloor: 0.1 }
+  assert.equal(effectiveAlpha(1, 0, withCosine), 1)
+  assert.ok(Math.abs(effectiveAlpha(1, 100, withCosine) - 0.1) < 1e-12)
+  assert.equal(effectiveAlpha(1, 50, config), 1)
+})

@@ -1,0 +1,44 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRng } from '../../../main/common/rng.ts'
+import { runLocalTest, DEFAULT_LOCAL_TEST_CONFIG } from '../../../main/engine/local-tests.ts'
+import { quadraticProblem, rosenbrockProblem, sinusoidProblem } from './synthetic-problems.ts'
+
+test('local tests never accept a worse point (300 random trials on three problems)', () => {
+  const rng = createRng(11)
+  const problems = [quadraticProblem([0.2, 0.7, 0.5, 0.9]), rosenbrockProblem(), sinusoidProblem([0.3, 0.8])]
+  let accepted = 0
+  for (let trial = 0; trial < 300; trial++) {
+    const problem = problems[trial % problems.length]!
+    const theta = Float32Array.from({ length: problem.dim }, () => rng.next())
+    const before = problem.evaluate(theta, 1, null)[0]!.loss
+    const rms = new Float64Array(2).fill(0.5)
+    const outcome = runLocalTest(problem, theta, new Uint8Array(problem.dim).fill(1), rms, rng, { ...DEFAULT_LOCAL_TEST_CONFIG, scale: 0.3 })
+    const after = problem.evaluate(theta, 1, null)[0]!.loss
+    assert.ok(after <= before, `trial ${trial}: loss went from ${before} to ${after}`)
+    assert.equal(outcome.lossAfter, after)
+    if (outcome.accepted) {
+      accepted++
+      assert.ok(after < before)
+    } else assert.equal(after, before)
+  }
+  assert.ok(accepted > 10, `only ${accepted} accepted: the test would not notice a bad acceptance rule`)
+})
+
+test('a masked (locked) parameter never moves', () => {
+  const problem = quadraticProblem([0.9, 0.9])
+  const theta = Float32Array.from([0.1, 0.1])
+  const rng = createRng(3)
+  for (let i = 0; i < 50; i++) runLocalTest(problem, theta, Uint8Array.from([1, 0]), new Float64Array(1).fill(0.5), rng, DEFAULT_LOCAL_TEST_CONFIG)
+  assert.equal(theta[1], Float32Array.from([0.1])[0])
+  assert.ok(theta[0]! > 0.3)
+})
+
+test('structural parameters land on representable values', () => {
+  const problem = sinusoidProblem([0.5, 0.5])
+  const theta = Float32Array.from([0.1, 0.5])
+  const rng = createRng(5)
+  for (let i = 0; i < 40; i++) runLocalTest(problem, theta, Uint8Array.from([1, 1]), new Float64Array(2).fill(0.5), rng, DEFAULT_LOCAL_TEST_CONFIG)
+  const step = theta[0]! * 60
+  assert.ok(Math.abs(step - Math.round(step)) < 1e-4, `θ0 = ${theta[0]} is not on the grid`)
+})

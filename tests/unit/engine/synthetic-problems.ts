@@ -1,0 +1,109 @@
+// Synthetic problems for the controller tests: a quadratic bowl, Rosenbrock on [0,1]², and a toy spectral loss for
+// matching one sinusoid's frequency, where the gradient vanishes once the partials stop overlapping.
+import type { Rng } from '../../../main/common/rng.ts'
+import type { Evaluation, Problem } from '../../../main/engine/problem.ts'
+
+export function quadraticProblem(center: number[], weights: number[] = center.map(() => 1)): Problem {
+  const dim = center.length
+  return {
+    dim,
+    groups: new Int32Array(dim),
+    evaluate(theta, batch, gradOut) {
+      const out: Evaluation[] = []
+      for (let b = 0; b < batch; b++) {
+        let loss = 0
+        for (let i = 0; i < dim; i++) {
+          const d = theta[b * dim + i]! - center[i]!
+          loss += weights[i]! * d * d
+          if (gradOut) gradOut[b * dim + i] = 2 * weights[i]! * d
+        }
+        out.push({ loss, terms: { quadratic: loss } })
+      }
+      return out
+    },
+  }
+}
+
+/** Rosenbrock with x, y = 4θ − 2; minimum 0 at θ = (0.75, 0.75). */
+export function rosenbrockProblem(): Problem {
+  return {
+    dim: 2,
+    groups: new Int32Array(2),
+    evaluate(theta, batch, gradOut) {
+      const out: Evaluation[] = []
+      for (let b = 0; b < batch; b++) {
+        const x = 4 * theta[2 * b]! - 2
+        const y = 4 * theta[2 * b + 1]! - 2
+        const loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+        if (gradOut) {
+          gradOut[2 * b] = 4 * (-2 * (1 - x) - 400 * x * (y - x * x))
+          gradOut[2 * b + 1] = 4 * 200 * (y - x * x)
+        }
+        out.push({ loss, terms: {} })
+      }
+      return out
+    },
+  }
+}
+
+const BINS = 200
+const WIDTH_BINS = 2
+
+/**
+ * θ0 → frequency bin 10 + 180·θ0 (structural), θ1 → amplitude. The spectrum is a Gaussian bump; the loss is the
+ * squared spectral difference, so far from the target frequency ∂loss/∂θ0 ≈ 0 and gradients cannot find it.
+ */
+export function sinusoidProblem(targetTheta: [number, number]): Problem & { target: [number, number] } {
+  const target = new Float64Array(BINS)
+  const spectrum = (f: number, a: number, k: number) => a * Math.exp(-((k - f) ** 2) / (2 * WIDTH_BINS * WIDTH_BINS))
+  const bin = (u: number) => 10 + 180 * u
+  for (let k = 0; k < BINS; k++) target[k] = spectrum(bin(targetTheta[0]), targetTheta[1], k)
+  return {
+    target: targetTheta,
+    dim: 2,
+    groups: Int32Array.from([0, 1]),
+    structural: Uint8Array.from([1, 0]),
+    evaluate(theta, batch, gradOut) {
+      const out: Evaluation[] = []
+      for (let b = 0; b < batch; b++) {
+        const f = bin(theta[2 * b]!)
+        const a = theta[2 * b + 1]!
+        let loss = 0
+        let gf = 0
+        let ga = 0
+        for (let k = 0; k < BINS; k++) {
+          const s = spectrum(f, a, k)
+          const d = s - target[k]!
+          loss += d * d
+          ga += 2 * d * (s / Math.max(a, 1e-9))
+          gf += 2 * d * s * ((k - f) / (WIDTH_BINS * WIDTH_BINS)) * 180
+        }
+        if (gradOut) {
+          gradOut[2 * b] = gf
+          gradOut[2 * b + 1] = ga
+        }
+        out.push({ loss, terms: { spectral: loss } })
+      }
+      return out
+    },
+    proposeStructural(theta: Float32Array, rng: Rng, out: Float32Array) {
+      out.set(theta)
+      // Representable frequencies: a grid of 60 steps, like coarse ratios.
+      out[0] = rng.int(61) / 60
+    },
+  }
+}
+
+/** Wraps a problem so evaluation number `at` (0-based, counting calls) returns NaN. */
+export function withNaNAt(problem: Problem, at: number): Problem & { calls: number } {
+  const wrapped = {
+    ...problem,
+    calls: 0,
+    evaluate(theta: Float32Array, batch: number, gradOut: Float32Array | null) {
+      const results = problem.evaluate(theta, batch, gradOut)
+      if (wrapped.calls++ === at) return results.map(() => ({ loss: NaN, terms: {} }))
+      return results
+    },
+  }
+  return wrapped
+}
