@@ -141,6 +141,17 @@ const rules: Record<string, Vjp> = {
     const { axis, reverse } = n.meta as { axis: number; reverse: boolean }
     return [g.cumsum(dy, axis, !reverse), null]
   },
+  // Re X[k] = Σ x[n]cos(2πkn/N), Im X[k] = −Σ x[n]sin(2πkn/N), so ∂L/∂x[n] = Σ_k (gRe cos − gIm sin)
+  // = N·Re(IDFT(gRe + i·gIm)) with the missing upper bins zero: one inverse FFT per frame.
+  DFT: (g, n, dy) => {
+    const { length, inverse } = n.meta as { length: number; inverse?: boolean }
+    if (inverse) throw new RangeError('autodiff: the inverse DFT is backward-only and has no gradient rule')
+    const r = dy.shape.length
+    const pads = new Array<number>(2 * r).fill(0)
+    pads[r + r - 2] = length - dy.shape[r - 2]!
+    const spectrum = g.idftComplex(g.pad(dy, pads))
+    return [g.mul(g.slice(spectrum, r - 1, 0, 1), length)]
+  },
   Expand: (g, n, dy) => [ub(g, dy, n.inputs[0]!), null],
 }
 

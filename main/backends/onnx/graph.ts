@@ -256,6 +256,29 @@ export class Graph {
     return this.node('CumSum', [x, this.int64s([a], [])], x.shape, x.dtype, attrs, { axis: a, reverse })
   }
 
+  /**
+   * Real-input DFT along the last axis: x [..., N] → [..., N/2 + 1, 2] (re, im), X[k] = Σ x[n]·e^(−2πikn/N).
+   * ONNX DFT (opset 17) runs an FFT for power-of-two N, where a MatMul with a cos/sin matrix would cost
+   * O(N²) per frame: 60× more at N = 4096.
+   */
+  rdft(x: Value): Value {
+    const n = x.shape[x.shape.length - 1]!
+    const column = this.reshape(x, [...x.shape, 1])
+    const shape = [...x.shape.slice(0, -1), n / 2 + 1, 2]
+    return this.node('DFT', [column], shape, 'float32', {
+      axis: { kind: 'int', value: x.shape.length - 1 },
+      onesided: { kind: 'int', value: 1 },
+    }, { length: n })
+  }
+
+  /** Inverse complex DFT along axis −2 of [..., N, 2], with ONNX's 1/N scale; not differentiable (backward only). */
+  idftComplex(z: Value): Value {
+    return this.node('DFT', [z], z.shape, 'float32', {
+      axis: { kind: 'int', value: z.shape.length - 2 },
+      inverse: { kind: 'int', value: 1 },
+    }, { inverse: true })
+  }
+
   expand(x: Value, shape: readonly number[]): Value {
     return this.node('Expand', [x, this.int64s(shape)], broadcastShapes('Expand', x.shape, shape), x.dtype)
   }

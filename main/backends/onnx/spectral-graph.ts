@@ -1,0 +1,93 @@
+// The feature front end of the loss as graph ops, mirroring main/dsp/stft.ts, mel.ts and spectral-stats.ts
+// step for step (same framing, window, level scale, filterbank and floors), so ORT and TypeScript agree to
+// float32 rounding. The tables (window, mel weights) come from those modules: one definition of each.
+import { type Graph, type Value } from './graph.ts'
+import { scaledHannWindow, stftFrameCount } from '../../dsp/stft.ts'
+import { type MelFilterbank } from '../../dsp/mel.ts'
+import { ROLLOFF_FRACTION, ROLLOFF_SOFTNESS, STATS_POWER_FLOOR } from '../../dsp/spectral-stats.ts'
+
+/**
+ * Power spectrogram of audio [B, L] → [B, frames, fftSize/2 + 1]. Frame f is centred on sample f·hop with
+ * zeros outside the signal (as createStftLayout). Framing without a gather: when hop divides the FFT size,
+ * the zero-padded signal reshaped to [B, blocks, hop] holds every frame as r = fftSize/hop consecutive
+ * blocks, so frames = concat of r shifted slices. Backward is then just slices and pads (overlap-add).
+ */
+export function powerSpectrogramGraph(g: Graph, audio: Value, fftSize: number, hopSize: number): Value {
+  const [batch, numSamples] = audio.shape as [number, number]
+  const frames = stftFrameCount(numSamples, hopSize)
+  let framed: Value
+  if (fftSize % hopSize === 0) {
+    const r = fftSize / hopSize
+    const blocks = frames - 1 + r
+    const padded = g.pad(audio, [0, fftSize / 2, 0, blocks * hopSize - numSamples - fftSize / 2])
+    const grid = g.reshape(padded, [batch, blocks, hopSize])
+    const parts: Value[] = []
+    for (let j = 0; j < r; j++) parts.push(g.slice(grid, 1, j, j + frames))
+    framed = g.concat(parts, 2)
+  } else {
+    // General hop: a constant index matrix; its backward is a scatter-add.
+    const length = (frames - 1) * hopSize + fftSize
+    const padded = g.pad(audio, [0, fftSize / 2, 0, length - numSamples - fftSize / 2])
+    const indices: number[] = []
+    for (let f = 0; f < frames; f++) for (let n = 0; n < fftSize; n++) indices.push(f * hopSize + n)
+    framed = g.gather(padded, indices, [frames, fftSize], 1)
+  }
+  const window = g.constant(Float32Array.from(scaledHannWindow(fftSize)), [fftSize])
+  const spectrum = g.rdft(g.mul(framed, window))
+  const squared = g.mul(spectrum, spectrum)
+  return g.reduceSum(squared, [-1])
+}
+
+/** Dense [bins, bands] matrix of a sparse filterbank. */
+export function melMatrix(bank: MelFilterbank): Float32Array {
+  const bins = bank.fftSize / 2 + 1
+  const dense = new Float32Array(bins * bank.bands)
+  for (let b = 0; b < bank.bands; b++) {
+    for (let k = bank.start[b]!; k < bank.end[b]!; k++) dense[k * bank.bands + b] = bank.weights[bank.offset[b]! + k - bank.start[b]!]!
+  }
+  return dense
+}
+
+/** power [B, F, bins] → mel power [B, F, bands]. */
+export function melGraph(g: Graph, power: Value, bank: MelFilterbank): Value {
+  const bins = bank.fftSize / 2 + 1
+  return g.matmul(power, g.constant(melMatrix(bank), [bins, bank.bands]))
+}
+
+const binRamp = (g: Graph, bins: number): Value => g.constant(Float32Array.from({ length: bins }, (_, k) => k / (bins - 1)), [bins])
+
+/** Magnitude-weighted centroid as a fraction of Nyquist: [B, F, bins] → [B, F]. */
+export function centroidGraph(g: Graph, power: Value): Value {
+  const bins = power.shape[power.shape.length - 1]!
+  const m = g.sqrt(g.add(power, STATS_POWER_FLOOR))
+  return g.div(g.reduceSum(g.mul(m, binRamp(g, bins)), [-1]), g.reduceSum(m, [-1]))
+}
+
+/**
+ * Soft 95 % rolloff as a fraction of Nyquist: Σ_k s((0.95 − C_k)/0.02)/(bins − 1), C_k the cumulative energy
+ * share and s the cubic smoothstep clamped to 0 below −1 and 1 above +1 (the TypeScript loop's early exit is
+ * the same thing: every later bin scores 0).
+ */
+export function rolloffGraph(g: Graph, power: Value): Value {
+  const bins = power.shape[power.shape.length - 1]!
+  const q = g.add(power, STATS_POWER_FLOOR)
+  const share = g.div(g.cumsum(q, -1), g.reduceSum(q, [-1], true))
+  const u = g.clip(g.div(g.sub(ROLLOFF_FRACTION, share), ROLLOFF_SOFTNESS), -1, 1)
+  const step = g.mul(g.add(g.mul(u, g.sub(3, g.mul(u, u))), 2), 0.25)
+  return g.mul(g.reduceSum(step, [-1]), 1 / (bins - 1))
+}
+
+/** ln(geometric mean / arithmetic mean) of power. */
+export function flatnessGraph(g: Graph, power: Value): Value {
+  const q = g.add(power, STATS_POWER_FLOOR)
+  return g.sub(g.reduceMean(g.log(q), [-1]), g.log(g.reduceMean(q, [-1])))
+}
+
+/** ln(bins·ΣP²/(ΣP)²)/ln(bins), 0 for flat, 1 for a single bin. */
+export function peakinessGraph(g: Graph, power: Value): Value {
+  const bins = power.shape[power.shape.length - 1]!
+  const q = g.add(power, STATS_POWER_FLOOR)
+  const logSumSq = g.log(g.reduceSum(g.mul(q, q), [-1]))
+  const logSum = g.log(g.reduceSum(q, [-1]))
+  return g.div(g.add(g.sub(logSumSq, g.mul(logSum, 2)), Math.log(bins)), Math.log(bins))
+}
