@@ -26,7 +26,8 @@ export interface PolyEngineOptions {
   /** Pitch bend range in semitones for a full wheel throw, 0..12. The DX7 keeps it in its function settings, not in
    *  the voice; default 2 (the common synth default). */
   pitchBendRangeSemitones?: number
-  /** Linear gain on the sum of the voices, 0..1; default 0.5 leaves headroom for chords. */
+  /** Linear gain on the sum of the voices, 0..1; default 1 keeps Dexed's levels (one full carrier peaks at 0.125,
+   *  so chords have headroom before the output clips at ±1). */
   masterGain?: number
 }
 
@@ -88,7 +89,7 @@ export class PolyEngine {
     this.voice = cloneVoice(validateVoice(options.voice))
     this.bendRangeSemitones = 2
     this.setPitchBendRange(options.pitchBendRangeSemitones ?? 2)
-    this.masterGain = options.masterGain ?? 0.5
+    this.masterGain = options.masterGain ?? 1
     this.fadeStep = 1 / Math.max(1, Math.round(STEAL_FADE_SEC * sampleRateHz))
     this.slots = Array.from({ length: maxVoices }, () => ({
       note: null, midiNote: -1, keyDown: false, sustained: false, released: false, startOrder: 0, releaseOrder: 0,

@@ -1,0 +1,121 @@
+// `aeddsp play PATCH.syx [--voice N] [--device NAME] [--notes 60,64,67] [--seconds 2]`: plays notes of a patch
+// through the sound card on the live path (engine → bounded queue → PortAudio), then prints what happened:
+// device, blocks played, underruns. Exit 0 when it played, 2 for bad input or when there is nothing to play to.
+import { readFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { createAudioOut } from '../../native/audio-out.ts'
+import { parseSysex } from '../dx7/sysex.ts'
+import { PolyEngine } from '../audio/poly-engine.ts'
+import { createDx7Note } from '../audio/dx7-note-factory.ts'
+import { LiveOutput, latencyBudget } from '../audio/live-output.ts'
+import { InputError } from './index.ts'
+
+/** Longest release tail we wait for after the keys go up (a DX7 release can last much longer at R4 = 0). */
+const MAX_TAIL_SEC = 4
+
+interface PlayOptions {
+  voice: string
+  device?: string
+  notes: string
+  seconds: string
+  velocity: string
+  rate: string
+  block: string
+  queue: string
+  json?: boolean
+}
+
+function parseIntOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < min || value > max) throw new InputError(`--${name} ${text} is outside ${min}..${max} (an integer)`)
+  return value
+}
+
+function parseNotes(text: string): number[] {
+  const notes = text.split(',').map((s) => s.trim()).filter(Boolean).map(Number)
+  if (notes.length === 0 || notes.length > 16 || notes.some((n) => !Number.isInteger(n) || n < 0 || n > 127)) {
+    throw new InputError(`--notes "${text}" must be 1..16 comma-separated MIDI notes 0..127, e.g. 60,64,67`)
+  }
+  return notes
+}
+
+export async function playCommand(patchPath: string, opts: PlayOptions): Promise<void> {
+  const notes = parseNotes(opts.notes)
+  const seconds = Number(opts.seconds)
+  if (!(seconds > 0 && seconds <= 60)) throw new InputError(`--seconds ${opts.seconds} is outside (0, 60]`)
+  const velocity = parseIntOption('velocity', opts.velocity, 1, 127)
+  const sampleRateHz = parseIntOption('rate', opts.rate, 8000, 192000)
+  const blockFrames = parseIntOption('block', opts.block, 16, 8192)
+  const queueBlocks = parseIntOption('queue', opts.queue, 1, 64)
+  const parsed = parseSysex(new Uint8Array(await readFile(patchPath)))
+  for (const warning of parsed.warnings) process.stderr.write(`aeddsp: ${patchPath}: ${warning}\n`)
+  const voiceNumber = parseIntOption('voice', opts.voice, 1, parsed.voices.length)
+  const voice = parsed.voices[voiceNumber - 1]!
+
+  const audioOut = await createAudioOut()
+  if (!audioOut.available) throw new InputError(`cannot play: ${audioOut.reason}. Run "aeddsp devices" to see what is there.`)
+  const device = opts.device ? audioOut.findDevice(opts.device) : undefined
+
+  const engine = new PolyEngine({ sampleRateHz, createNote: createDx7Note, voice })
+  const holdBlocks = Math.round((seconds * sampleRateHz) / blockFrames)
+  const lastBlock = holdBlocks + Math.round((MAX_TAIL_SEC * sampleRateHz) / blockFrames)
+  const beforeBlock = (index: number): boolean => {
+    if (index === 0) for (const note of notes) engine.noteOn(note, velocity)
+    if (index === holdBlocks) for (const note of notes) engine.noteOff(note)
+    return index < holdBlocks || (engine.status().activeVoices > 0 && index < lastBlock)
+  }
+  const output = new LiveOutput(engine, null, { blockFrames, channels: 2, queueBlocks, beforeBlock })
+  const deviceQueueBlocks = 2
+  const stream = audioOut.open({ deviceId: device?.id, sampleRateHz, channels: 2, blockFrames, deviceQueueBlocks }, output.fill)
+  stream.start()
+  await stream.closed
+
+  const streamStats = stream.stats()
+  const queueStats = output.stats()
+  const latency = latencyBudget({ sampleRateHz, blockFrames, queueBlocks, deviceQueueBlocks, deviceLatencySec: stream.device?.defaultLowOutputLatencySec ?? 0 })
+  const summary = {
+    patch: patchPath,
+    voice: voiceNumber,
+    voiceName: voice.name.trim(),
+    device: stream.device?.name ?? 'default',
+    notes,
+    heldSec: (holdBlocks * blockFrames) / sampleRateHz,
+    playedSec: (streamStats.blocksWritten * blockFrames) / sampleRateHz,
+    sampleRateHz,
+    blockFrames,
+    blocksWritten: streamStats.blocksWritten,
+    deviceUnderruns: streamStats.deviceUnderruns,
+    queueUnderruns: queueStats.underruns,
+    queueOverruns: queueStats.overruns,
+    renderErrors: queueStats.renderErrors + engine.status().renderErrors,
+    latencyMs: Math.round(latency.totalSec * 10000) / 10,
+    deviceError: streamStats.lastError || undefined,
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`)
+  } else {
+    process.stdout.write(
+      `played "${summary.voiceName}" (voice ${voiceNumber}) notes ${notes.join(',')} on ${summary.device}: ` +
+        `${summary.playedSec.toFixed(2)} s, ${summary.blocksWritten} blocks of ${blockFrames} at ${sampleRateHz} Hz, ` +
+        `underruns ${summary.deviceUnderruns} (device) + ${summary.queueUnderruns} (queue), latency budget ${summary.latencyMs} ms\n`,
+    )
+  }
+  if (streamStats.deviceErrors > 0) throw new Error(`audio device error: ${streamStats.lastError}`)
+}
+
+export function register(program: Command): void {
+  program
+    .command('play')
+    .description('play notes of a DX7 patch (.syx voice or bank) through the sound card')
+    .argument('<patch>', 'a .syx file: single voice (163 bytes) or 32-voice bank (4104 bytes)')
+    .option('--voice <n>', 'voice number in a bank, 1..32', '1')
+    .option('--device <name>', 'audio output device (exact or partial name; see "aeddsp devices")')
+    .option('--notes <list>', 'comma-separated MIDI notes', '60')
+    .option('--seconds <s>', 'how long the keys are held', '2')
+    .option('--velocity <v>', 'note velocity 1..127', '100')
+    .option('--rate <hz>', 'output sample rate', '48000')
+    .option('--block <frames>', 'frames per block', '128')
+    .option('--queue <blocks>', 'render-ahead queue depth in blocks', '2')
+    .option('--json', 'print the summary as one JSON line')
+    .action(playCommand)
+}
