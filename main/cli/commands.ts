@@ -1,6 +1,16 @@
 // The list of sub-commands. Each module exports `register(program)`.
 import type { Command } from 'commander'
+import * as playCli from './play.ts'
+import * as devicesCli from './devices.ts'
+import { register as registerInfo } from './info.ts'
+import { register as registerRender } from './render.ts'
+import { register as registerConvert } from './convert.ts'
 
 export function register(program: Command): void {
+  playCli.register(program)
+  devicesCli.register(program)
   void program
+  registerInfo(program)
+  registerRender(program)
+  registerConvert(program)
 }

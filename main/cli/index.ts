@@ -1,6 +1,8 @@
 // `aeddsp` command line: each sub-command lives in its own module under main/cli/.
 // Exit codes: 0 success, 2 bad input (one-line reason on stderr), 1 unexpected failure.
 import { Command, CommanderError } from 'commander'
+import { SysexError } from '../dx7/sysex-error.ts'
+import { WavError } from '../audio/wav.ts'
 
 export class InputError extends Error {}
 
@@ -17,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2
-    if (error instanceof InputError || error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (error instanceof InputError || error instanceof SysexError || error instanceof WavError || error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ENOENT') {
       process.stderr.write(`aeddsp: ${(error as Error).message}\n`)
       return 2
     }
