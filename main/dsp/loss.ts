@@ -27,7 +27,14 @@ export interface LossWeights { logMel: number; centroid: number; rolloff: number
 
 export interface LossConfig {
   fftSizes: number[] // powers of two; signals shorter than an FFT are zero-padded (frames are centred)
-  hopSize: number // samples
+  hopSize: number // samples, for the shortest FFT; see maxOverlap
+  /**
+   * Each FFT size hops by max(hopSize, fftSize/maxOverlap). Default 4 (75 % overlap, DDSP's multi-scale
+   * choice): with hop 256 a 4096-point Hann window would be 16× oversampled in time, adding little
+   * information for 4× the FFT work, and the controller needs ≥ 200 loss+gradient steps a second.
+   * Infinity uses hopSize at every size.
+   */
+  maxOverlap?: number
   melBands: number
   logEps: number // floor added to (mel or bin) power before the log; power 1 = a full-scale sine's peak
   fMinHz: number // lowest mel edge
@@ -42,6 +49,7 @@ export interface LossConfig {
 export const DEFAULT_LOSS_CONFIG: LossConfig = Object.freeze({
   fftSizes: Object.freeze([1024, 4096]) as number[],
   hopSize: 256,
+  maxOverlap: 4,
   melBands: 64,
   logEps: 1e-5,
   fMinHz: 20,
@@ -84,7 +92,6 @@ interface TargetState {
   stats: StatTrack[]
   frameGate: Float64Array // per frame of resolutions[0]
   gateSum: number
-  scratch: Float64Array
   gradAccum: Float64Array
 }
 
@@ -98,6 +105,8 @@ export function resolveLossConfig(config?: Partial<LossConfig>): LossConfig {
     weights: { ...DEFAULT_LOSS_CONFIG.weights, ...config?.weights },
   }
   if (merged.fftSizes.length === 0) throw new RangeError('loss config fftSizes is empty; give at least one power of two, e.g. [1024, 4096]')
+  const maxOverlap = merged.maxOverlap ?? 4
+  if (!(maxOverlap >= 1)) throw new RangeError(`loss config maxOverlap ${maxOverlap} must be ≥ 1 (4 = 75 % overlap); use Infinity to hop by hopSize at every FFT size`)
   if (!(merged.logEps > 0 && Number.isFinite(merged.logEps))) throw new RangeError(`loss config logEps ${merged.logEps} must be a finite number > 0; use e.g. 1e-5`)
   for (const [name, w] of Object.entries(merged.weights)) {
     if (!(w >= 0 && Number.isFinite(w))) throw new RangeError(`loss weight ${name} = ${w} must be a finite number ≥ 0; use 0 to turn the term off`)
@@ -121,7 +130,7 @@ export function prepareTarget(audio: Float32Array, sampleRate: number, config?: 
   const { weights, logEps } = cfg
   const numSamples = audio.length
   const resolutions = cfg.fftSizes.map((fftSize): Resolution => {
-    const layout = createStftLayout(numSamples, fftSize, cfg.hopSize)
+    const layout = createStftLayout(numSamples, fftSize, resolutionHop(cfg, fftSize))
     const bank = melFilterbank(sampleRate, fftSize, cfg.melBands, cfg.fMinHz, cfg.fMaxHz)
     const cells = layout.frames * layout.bins
     const res: Resolution = {
@@ -173,10 +182,15 @@ export function prepareTarget(audio: Float32Array, sampleRate: number, config?: 
   const target: TargetFeatures = Object.freeze({ sampleRate, numSamples, config: cfg })
   states.set(target, {
     resolutions, stats, frameGate, gateSum,
-    scratch: new Float64Array(bins),
     gradAccum: new Float64Array(numSamples),
   })
   return target
+}
+
+/** The hop (samples) used at `fftSize`: hopSize, raised so overlap stays ≤ maxOverlap. */
+export function resolutionHop(config: LossConfig, fftSize: number): number {
+  const maxOverlap = config.maxOverlap ?? DEFAULT_LOSS_CONFIG.maxOverlap!
+  return Math.max(config.hopSize, Math.floor(fftSize / maxOverlap))
 }
 
 function computeStat(name: StatTrack['name'], power: Float64Array, frames: number, bins: number, out: Float64Array): void {
@@ -186,9 +200,9 @@ function computeStat(name: StatTrack['name'], power: Float64Array, frames: numbe
   else spectralPeakiness(power, frames, bins, out)
 }
 
-function statBackward(name: StatTrack['name'], power: Float64Array, frames: number, bins: number, grad: Float64Array, gradPower: Float64Array, scratch: Float64Array): void {
+function statBackward(name: StatTrack['name'], power: Float64Array, frames: number, bins: number, grad: Float64Array, gradPower: Float64Array): void {
   if (name === 'centroid') spectralCentroidBackward(power, frames, bins, grad, gradPower)
-  else if (name === 'rolloff') spectralRolloffBackward(power, frames, bins, grad, gradPower, scratch)
+  else if (name === 'rolloff') spectralRolloffBackward(power, frames, bins, grad, gradPower)
   else if (name === 'flatness') spectralFlatnessBackward(power, frames, bins, grad, gradPower)
   else spectralPeakinessBackward(power, frames, bins, grad, gradPower)
 }
@@ -249,7 +263,7 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
           track.grad[f] = d === 0 ? 0 : d > 0 ? scale * g : -scale * g
         }
         terms[track.name] = sum / gateSum
-        if (wantGrad) statBackward(track.name, res.power, frames, bins, track.grad, res.gradPower, state.scratch)
+        if (wantGrad) statBackward(track.name, res.power, frames, bins, track.grad, res.gradPower)
       }
     }
 

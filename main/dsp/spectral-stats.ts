@@ -5,17 +5,6 @@
 
 /** Added to power before sqrt/log; 1e-10 is −100 dB re a full-scale sine, under any audible partial. */
 export const STATS_POWER_FLOOR = 1e-10
-/** Share of energy below the rolloff frequency. */
-export const ROLLOFF_FRACTION = 0.95
-/**
- * Width of the soft step in the rolloff, in units of cumulative energy share. The hard rolloff counts bins
- * whose cumulative share is below 95 %; the soft one counts σ((0.95 − share)/0.02), so moving energy across
- * the 95 % point changes it smoothly and it has a gradient. 0.02 keeps it within a bin or two of the hard value.
- */
-export const ROLLOFF_SOFTNESS = 0.02
-// σ beyond ±20 softness units differs from 0 or 1 by < 2e-9: those bins are counted exactly, without exp.
-const ROLLOFF_CUTOFF = 20
-
 /**
  * Centroid: magnitude-weighted mean frequency, as a fraction of Nyquist (0..1). Sensitive to brightness;
  * magnitude (not power) weighting lets quiet upper partials count.
@@ -57,6 +46,17 @@ export function spectralCentroidBackward(power: Float64Array, frames: number, bi
   }
 }
 
+/** Share of energy below the rolloff frequency. */
+export const ROLLOFF_FRACTION = 0.95
+/**
+ * Half-width of the soft step in the rolloff, in units of cumulative energy share. The hard rolloff counts
+ * the bins whose cumulative share C is below 95 %; the soft one counts s((0.95 − C)/0.02), s a cubic
+ * smoothstep from 0 at −1 to 1 at +1, so energy moving across the 95 % point changes it smoothly and it has
+ * a gradient. A smoothstep rather than a sigmoid: it is exactly 0 or 1 outside ±0.02, so only the few
+ * bins near the rolloff cost anything. 0.02 keeps it within a bin or two of the hard value for tonal frames.
+ */
+export const ROLLOFF_SOFTNESS = 0.02
+
 /** Soft 95 % rolloff frequency as a fraction of Nyquist (0..1), from power. Sensitive to the highest strong partials. */
 export function spectralRolloff(power: Float64Array, frames: number, bins: number, out: Float64Array): void {
   const dNu = 1 / (bins - 1)
@@ -69,42 +69,56 @@ export function spectralRolloff(power: Float64Array, frames: number, bins: numbe
     for (let k = 0; k < bins; k++) {
       cum += power[p + k]! + STATS_POWER_FLOOR
       const u = (ROLLOFF_FRACTION - cum / total) / ROLLOFF_SOFTNESS
-      if (u > ROLLOFF_CUTOFF) r += dNu
-      else if (u < -ROLLOFF_CUTOFF) break // the share only grows from here
-      else r += dNu / (1 + Math.exp(-u))
+      if (u >= 1) r += dNu
+      else if (u <= -1) break // the share only grows from here
+      else r += dNu * 0.25 * (2 + u * (3 - u * u)) // smoothstep((u + 1)/2)
     }
     out[f] = r
   }
 }
 
-export function spectralRolloffBackward(power: Float64Array, frames: number, bins: number, gradOut: Float64Array, gradPower: Float64Array, scratch: Float64Array): void {
+export function spectralRolloffBackward(power: Float64Array, frames: number, bins: number, gradOut: Float64Array, gradPower: Float64Array): void {
   const dNu = 1 / (bins - 1)
-  const dShare = scratch // ∂r/∂C_k per bin, length ≥ bins
   for (let f = 0; f < frames; f++) {
     const g = gradOut[f]!
     if (g === 0) continue
     const p = f * bins
     let total = 0
     for (let k = 0; k < bins; k++) total += power[p + k]! + STATS_POWER_FLOOR
+    // ∂r/∂C_k is non-zero only for bins kLo..kHi−1 inside the soft step.
+    // C_k = Σ_{j≤k} Q_j / T ⇒ ∂r/∂Q_j = (Σ_{k≥j} ∂r/∂C_k − Σ_k ∂r/∂C_k·C_k) / T
     let cum = 0
-    let weightedShare = 0 // Σ_k (∂r/∂C_k)·C_k
+    let weightedShare = 0
+    let sumD = 0
+    let kLo = bins
+    let kHi = bins
     for (let k = 0; k < bins; k++) {
       cum += power[p + k]! + STATS_POWER_FLOOR
       const share = cum / total
       const u = (ROLLOFF_FRACTION - share) / ROLLOFF_SOFTNESS
-      let d = 0
-      if (u <= ROLLOFF_CUTOFF && u >= -ROLLOFF_CUTOFF) {
-        const s = 1 / (1 + Math.exp(-u))
-        d = (-dNu * s * (1 - s)) / ROLLOFF_SOFTNESS
-      }
-      dShare[k] = d
+      if (u >= 1) continue
+      if (u <= -1) { kHi = k; break }
+      if (kLo === bins) kLo = k
+      const d = (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
       weightedShare += d * share
+      sumD += d
     }
-    // C_k = Σ_{j≤k} Q_j / T ⇒ ∂r/∂Q_j = (Σ_{k≥j} ∂r/∂C_k − Σ_k ∂r/∂C_k·C_k) / T
-    let suffix = 0
-    for (let j = bins - 1; j >= 0; j--) {
-      suffix += dShare[j]!
-      gradPower[p + j]! += (g * (suffix - weightedShare)) / total
+    // suffix sums: sumD for j ≤ kLo, shrinking inside the step, 0 above it
+    const base = g / total
+    let suffix = sumD
+    for (let j = 0; j <= Math.min(kLo, bins - 1); j++) gradPower[p + j]! += base * (suffix - weightedShare)
+    if (kLo < bins) {
+      cum = 0
+      for (let k = 0; k < kLo; k++) cum += power[p + k]! + STATS_POWER_FLOOR
+      for (let j = kLo + 1; j < bins; j++) {
+        if (j <= kHi) {
+          // remove ∂r/∂C_{j−1} from the suffix
+          cum += power[p + j - 1]! + STATS_POWER_FLOOR
+          const u = (ROLLOFF_FRACTION - cum / total) / ROLLOFF_SOFTNESS
+          if (u < 1 && u > -1) suffix -= (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
+        }
+        gradPower[p + j]! += base * ((j <= kHi ? suffix : 0) - weightedShare)
+      }
     }
   }
 }

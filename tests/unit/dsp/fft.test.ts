@@ -1,0 +1,62 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { getRealFftPlan } from '../../../main/dsp/fft.ts'
+import { createRng } from '../../../main/common/rng.ts'
+
+function naiveDft(x: Float64Array): Float64Array {
+  const n = x.length
+  const out = new Float64Array(n + 2)
+  for (let k = 0; k <= n / 2; k++) {
+    for (let t = 0; t < n; t++) {
+      out[2 * k]! += x[t]! * Math.cos((2 * Math.PI * k * t) / n)
+      out[2 * k + 1]! -= x[t]! * Math.sin((2 * Math.PI * k * t) / n)
+    }
+  }
+  return out
+}
+
+test('forward matches a direct DFT for several sizes', () => {
+  const rng = createRng(1)
+  for (const n of [8, 16, 64, 256]) {
+    const x = Float64Array.from({ length: n }, () => rng.normal())
+    const got = new Float64Array(n + 2)
+    getRealFftPlan(n).forward(x, got)
+    const want = naiveDft(x)
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-9 * n, `n=${n} index ${i}`)
+  }
+})
+
+test('adjoint satisfies <F x, g> = <x, Fᵀ g>', () => {
+  const rng = createRng(2)
+  for (const n of [8, 32, 1024, 4096]) {
+    const plan = getRealFftPlan(n)
+    const x = Float64Array.from({ length: n }, () => rng.normal())
+    const g = Float64Array.from({ length: n + 2 }, () => rng.normal())
+    const fx = new Float64Array(n + 2)
+    const ftg = new Float64Array(n)
+    plan.forward(x, fx)
+    plan.adjoint(g, ftg)
+    let lhs = 0
+    let rhs = 0
+    for (let i = 0; i < n + 2; i++) lhs += fx[i]! * g[i]!
+    for (let i = 0; i < n; i++) rhs += x[i]! * ftg[i]!
+    assert.ok(Math.abs(lhs - rhs) < 1e-9 * Math.abs(lhs) + 1e-9, `n=${n}: ${lhs} vs ${rhs}`)
+  }
+})
+
+test('a cosine at bin 5 lands in bin 5 only', () => {
+  const n = 64
+  const x = Float64Array.from({ length: n }, (_, t) => Math.cos((2 * Math.PI * 5 * t) / n))
+  const out = new Float64Array(n + 2)
+  getRealFftPlan(n).forward(x, out)
+  for (let k = 0; k <= n / 2; k++) {
+    const mag = Math.hypot(out[2 * k]!, out[2 * k + 1]!)
+    assert.ok(k === 5 ? Math.abs(mag - n / 2) < 1e-9 : mag < 1e-9, `bin ${k} magnitude ${mag}`)
+  }
+})
+
+test('plans are cached and bad sizes are refused with the fix', () => {
+  assert.equal(getRealFftPlan(512), getRealFftPlan(512))
+  assert.throws(() => getRealFftPlan(1000), /power of two/)
+  assert.throws(() => getRealFftPlan(4), RangeError)
+})

@@ -1,0 +1,134 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { DEFAULT_LOSS_CONFIG, lossAndAudioGrad, prepareTarget, type LossWeights } from '../../../main/dsp/loss.ts'
+import { createRng } from '../../../main/common/rng.ts'
+import { centralDifference, noise, relativeError, sine } from './fd-helpers.ts'
+
+const SR = 16000
+const N = 8000
+const TERMS: (keyof LossWeights)[] = ['logMel', 'centroid', 'rolloff', 'flatness', 'peakiness', 'stft']
+const ALL_ON: LossWeights = { logMel: 1, centroid: 1, rolloff: 1, flatness: 1, peakiness: 1, stft: 1 }
+const only = (term: keyof LossWeights): LossWeights => ({ logMel: 0, centroid: 0, rolloff: 0, flatness: 0, peakiness: 0, stft: 0, [term]: 1 })
+const mix = (a: Float32Array, b: Float32Array): Float32Array => Float32Array.from(a, (x, i) => x + b[i]!)
+
+test('identical audio: loss, every term and the gradient are 0', () => {
+  const audio = mix(sine(N, SR, 440, 0.5, 3), noise(N, 1, 0.01))
+  const target = prepareTarget(audio, SR, { weights: ALL_ON })
+  const grad = new Float32Array(N)
+  const { loss, terms } = lossAndAudioGrad(audio, target, grad)
+  assert.equal(loss, 0)
+  assert.deepEqual(Object.keys(terms), TERMS)
+  for (const t of TERMS) assert.equal(terms[t], 0, t)
+  assert.ok(grad.every((g) => g === 0))
+})
+
+test('loss grows monotonically with detuning, from cents to semitones', () => {
+  const target = prepareTarget(sine(N, SR, 440, 0.5, 2), SR)
+  let previous = 0
+  let previousLogMel = 0
+  for (const cents of [3, 10, 30, 100, 200, 400]) {
+    const { loss, terms } = lossAndAudioGrad(sine(N, SR, 440 * 2 ** (cents / 1200), 0.5, 2), target, null)
+    assert.ok(loss > previous, `${cents} cents: loss ${loss} ≤ ${previous}`)
+    assert.ok(terms.logMel! > previousLogMel, `${cents} cents: logMel ${terms.logMel} ≤ ${previousLogMel}`)
+    previous = loss
+    previousLogMel = terms.logMel!
+  }
+})
+
+test('a quieter (or louder) candidate scores worse, the more so the larger the change', () => {
+  const target = prepareTarget(sine(N, SR, 440, 0.5, 2), SR)
+  let previous = 0
+  for (const amplitude of [0.45, 0.35, 0.2, 0.05]) {
+    const { loss } = lossAndAudioGrad(sine(N, SR, 440, amplitude, 2), target, null)
+    assert.ok(loss > previous, `amplitude ${amplitude}: loss ${loss} ≤ ${previous}`)
+    previous = loss
+  }
+  assert.ok(lossAndAudioGrad(sine(N, SR, 440, 0.7, 2), target, null).loss > 0)
+})
+
+test('every term’s gradient matches central differences (default FFT sizes, zero-padded short signal)', () => {
+  const rng = createRng(77)
+  const length = 3000
+  const targetAudio = mix(sine(length, SR, 330, 0.4, 4), noise(length, 2, 0.02))
+  const candidate = mix(sine(length, SR, 370, 0.3, 1), noise(length, 3, 0.05))
+  for (const term of TERMS) {
+    const target = prepareTarget(targetAudio, SR, { weights: only(term) })
+    const grad = new Float32Array(length)
+    lossAndAudioGrad(candidate, target, grad)
+    const f = (x: Float32Array): number => lossAndAudioGrad(x, target, null).loss
+    for (let trial = 0; trial < 2; trial++) {
+      const v = Float64Array.from({ length }, () => rng.normal())
+      const { fd, predicted } = centralDifference(f, grad, candidate, v, 1e-5)
+      assert.ok(relativeError(fd, predicted) < 2e-3, `${term} trial ${trial}: fd ${fd} vs predicted ${predicted}`)
+    }
+  }
+})
+
+test('gradient of the weighted total matches central differences at a small configuration', () => {
+  const rng = createRng(78)
+  const length = 1200
+  const config = { fftSizes: [128, 512], hopSize: 32, melBands: 24, weights: ALL_ON }
+  const target = prepareTarget(noise(length, 5, 0.2), SR, config)
+  const candidate = mix(sine(length, SR, 1000, 0.2), noise(length, 6, 0.1))
+  const grad = new Float32Array(length)
+  lossAndAudioGrad(candidate, target, grad)
+  const f = (x: Float32Array): number => lossAndAudioGrad(x, target, null).loss
+  const v = Float64Array.from({ length }, () => rng.normal())
+  const { fd, predicted } = centralDifference(f, grad, candidate, v, 1e-5)
+  assert.ok(relativeError(fd, predicted) < 2e-3, `fd ${fd} vs predicted ${predicted}`)
+})
+
+test('a small step against the gradient lowers the loss', () => {
+  const target = prepareTarget(sine(N, SR, 440, 0.5, 2), SR)
+  const candidate = sine(N, SR, 440, 0.2, 2)
+  const grad = new Float32Array(N)
+  const before = lossAndAudioGrad(candidate, target, grad).loss
+  let norm = 0
+  for (const g of grad) norm += g * g
+  const stepped = Float32Array.from(candidate, (x, i) => x - (1e-3 / Math.sqrt(norm)) * grad[i]!)
+  assert.ok(lossAndAudioGrad(stepped, target, null).loss < before)
+})
+
+test('silence is a defined, finite result', () => {
+  const silent = new Float32Array(N)
+  const silentTarget = prepareTarget(silent, SR, { weights: ALL_ON })
+  const grad = new Float32Array(N)
+  const same = lossAndAudioGrad(silent, silentTarget, grad)
+  assert.equal(same.loss, 0)
+  const loud = lossAndAudioGrad(sine(N, SR, 440), silentTarget, grad)
+  assert.ok(Number.isFinite(loud.loss) && loud.loss > 0 && grad.every(Number.isFinite))
+  const toneTarget = prepareTarget(sine(N, SR, 440), SR, { weights: ALL_ON })
+  const quiet = lossAndAudioGrad(silent, toneTarget, grad)
+  assert.ok(Number.isFinite(quiet.loss) && quiet.loss > 0 && grad.every(Number.isFinite))
+  assert.ok(Object.values(quiet.terms).every(Number.isFinite))
+})
+
+test('bad input is refused with a RangeError that says where and how to fix it', () => {
+  assert.throws(() => prepareTarget(new Float32Array(0), SR), (e: unknown) => e instanceof RangeError && /empty/.test(e.message))
+  const target = prepareTarget(sine(N, SR, 440), SR)
+  const bad = sine(N, SR, 440)
+  bad[1234] = NaN
+  assert.throws(() => lossAndAudioGrad(bad, target, null), (e: unknown) => e instanceof RangeError && /sample 1234 is NaN/.test(e.message))
+  bad[1234] = Infinity
+  assert.throws(() => lossAndAudioGrad(bad, target, new Float32Array(N)), /sample 1234 is Infinity/)
+  assert.throws(() => lossAndAudioGrad(new Float32Array(N - 1), target, null), /7999 samples but the target has 8000/)
+  assert.throws(() => prepareTarget(sine(N, SR, 440), SR, { fftSizes: [1000] }), /power of two/)
+  assert.throws(() => prepareTarget(sine(N, SR, 440), SR, { weights: { ...DEFAULT_LOSS_CONFIG.weights, logMel: -1 } }), /logMel = -1/)
+})
+
+test('zero-weight terms are neither computed nor listed; the total is the weighted sum', () => {
+  const weights = { logMel: 1, centroid: 0.5, rolloff: 0, flatness: 0.25, peakiness: 0, stft: 2 }
+  const target = prepareTarget(sine(N, SR, 440), SR, { weights })
+  const { loss, terms } = lossAndAudioGrad(sine(N, SR, 600, 0.3), target, null)
+  assert.deepEqual(Object.keys(terms), ['logMel', 'centroid', 'flatness', 'stft'])
+  const sum = terms.logMel! + 0.5 * terms.centroid! + 0.25 * terms.flatness! + 2 * terms.stft!
+  assert.ok(Math.abs(loss - sum) < 1e-12 * sum)
+})
+
+test('a prepared target is reusable: the same candidate gives the same loss every call', () => {
+  const target = prepareTarget(sine(N, SR, 440), SR)
+  const a = lossAndAudioGrad(noise(N, 9), target, new Float32Array(N))
+  lossAndAudioGrad(sine(N, SR, 900), target, null)
+  const b = lossAndAudioGrad(noise(N, 9), target, new Float32Array(N))
+  assert.deepEqual(a, b)
+})
