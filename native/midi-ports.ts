@@ -66,14 +66,14 @@ export class NullMidiOut implements MidiOut {
   dispose(): void {}
 }
 
-interface RtMidiPort {
+export interface RtMidiPort {
   getPortCount(): number
   getPortName(index: number): string
   openPort(index: number): void
   closePort(): void
   isPortOpen?(): boolean
 }
-interface RtMidiInput extends RtMidiPort {
+export interface RtMidiInput extends RtMidiPort {
   ignoreTypes(sysex: boolean, timing: boolean, activeSensing: boolean): void
   on(event: 'message', listener: (deltaSec: number, message: number[]) => void): void
   removeAllListeners(event: string): void
@@ -116,7 +116,7 @@ export function matchPort(ports: MidiPortInfo[], name: string | undefined, what:
 /** Default hot-plug poll period: fast enough to feel immediate, slow enough to cost nothing. */
 export const PORT_POLL_MS = 1000
 
-class RtMidiIn implements MidiIn {
+export class RtMidiIn implements MidiIn {
   readonly available = true
   readonly reason = ''
   connectedPort: string | null = null
@@ -134,7 +134,7 @@ class RtMidiIn implements MidiIn {
     })
     this.lastNames = JSON.stringify(this.listPorts().map((p) => p.name))
     if (pollMs > 0) {
-      this.timer = setInterval(() => this.poll(), pollMs)
+      this.timer = setInterval(() => this.checkPorts(), pollMs)
       this.timer.unref() // polling never keeps the process alive
     }
   }
@@ -177,7 +177,8 @@ class RtMidiIn implements MidiIn {
     this.portListeners.clear()
   }
 
-  private poll(): void {
+  /** Compares the port list with the last one; runs on the poll timer, callable directly (tests, a UI refresh). */
+  checkPorts(): void {
     const ports = this.listPorts()
     const names = JSON.stringify(ports.map((p) => p.name))
     if (names === this.lastNames) return
