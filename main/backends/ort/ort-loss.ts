@@ -20,16 +20,15 @@ export function buildTargetFeaturesModel(numSamples: number, sampleRate: number,
   return encodeModel(g, { name: 'target-features', docString: 'audio [1, L] → target features for the loss' })
 }
 
-/** Loss model: audio [B, L] + target features → loss [B], terms [B, T], ∂loss/∂audio [B, L]. */
-export function buildAudioLossModel(batch: number, numSamples: number, sampleRate: number, config: LossConfig): Uint8Array {
+/** Loss model: audio [B, L] + target features → loss [B], terms [B, T] and (withGrad) ∂loss/∂audio [B, L]. */
+export function buildAudioLossModel(batch: number, numSamples: number, sampleRate: number, config: LossConfig, withGrad = true): Uint8Array {
   const g = new Graph()
   const audio = g.input('audio', [batch, numSamples])
   const target = targetFeatureInputs(numSamples, sampleRate, config).map((s) => g.input(s.name, s.shape))
   const { loss, terms } = lossGraph(g, audio, target, sampleRate, config)
-  const [gradAudio] = gradients(g, loss, [audio])
   g.output(loss, 'loss')
   g.output(terms, 'terms')
-  g.output(gradAudio!, 'grad.audio')
+  if (withGrad) g.output(gradients(g, loss, [audio])[0]!, 'grad.audio')
   return encodeModel(g, { name: 'audio-loss', docString: 'feature loss and its gradient with respect to the audio' })
 }
 
@@ -51,7 +50,7 @@ export async function computeTargetFeatures(
 }
 
 export interface OrtAudioLoss {
-  /** Losses of B candidates (audio B × L, batch-major); ∂loss/∂audio written into gradAudio when given. */
+  /** Losses of B candidates (audio B × L, batch-major); ∂loss/∂audio written into gradAudio when given (needs withGrad). */
   run(audio: Float32Array, target: OrtTarget, gradAudio: Float32Array | null): Promise<{ loss: number; terms: LossTerms }[]>
   dispose(): Promise<void>
 }
@@ -62,10 +61,11 @@ export async function createOrtAudioLoss(
   sampleRate: number,
   partialConfig?: Partial<LossConfig>,
   options: SessionOptions = {},
+  withGrad = true,
 ): Promise<OrtAudioLoss> {
   const config = resolveLossConfig(partialConfig)
   const names = lossTermNames(config)
-  const { session } = await createSession(buildAudioLossModel(batch, numSamples, sampleRate, config), options)
+  const { session } = await createSession(buildAudioLossModel(batch, numSamples, sampleRate, config, withGrad), options)
   return {
     async run(audio, target, gradAudio) {
       if (audio.length !== batch * numSamples) {
@@ -74,7 +74,10 @@ export async function createOrtAudioLoss(
       const out = await session.run({ audio: new ort.Tensor('float32', audio, [batch, numSamples]), ...target.feeds })
       const loss = out.loss!.data as Float32Array
       const terms = out.terms!.data as Float32Array
-      if (gradAudio) gradAudio.set(out['grad.audio']!.data as Float32Array)
+      if (gradAudio) {
+        if (!withGrad) throw new Error('this loss session was built without the gradient; create it with withGrad = true')
+        gradAudio.set(out['grad.audio']!.data as Float32Array)
+      }
       return Array.from(loss, (value, b) => ({
         loss: value,
         terms: Object.fromEntries(names.map((n, t) => [n, terms[b * names.length + t]!])),

@@ -1,0 +1,61 @@
+// The gradient backend interface the engine, CLI and bench use: loss and ∂loss/∂θ for a batch of candidates,
+// computed either all in TypeScript (`ts`) or with the feature loss and its reverse pass on onnxruntime (`ort`).
+// Both take the same plant synth definition (main/plants), so they compute the same function.
+import type { CandidateLoss, ParamSpec, RenderContext } from '../plants/plant.ts'
+import type { LossConfig, TargetFeatures } from '../dsp/loss.ts'
+import type { ExecutionProvider } from './ort/session.ts'
+import type { DifferentiableSynth } from '../plants/differentiable-synth.ts'
+
+export type BackendKind = 'ts' | 'ort'
+export const BACKEND_KINDS: readonly BackendKind[] = ['ts', 'ort']
+
+export interface BackendOptions {
+  /** ort only: execution provider, CPU when unavailable (with a message on warn). */
+  executionProvider?: ExecutionProvider
+  /** ort only: intra-op threads (default: onnxruntime's choice, all physical cores). */
+  threads?: number
+  warn?: (message: string) => void
+}
+
+/** A target as both backends need it: the TypeScript features and the audio (ORT derives its own tensors). */
+export interface BackendTarget {
+  readonly audio: Float32Array
+  readonly sampleRate: number
+  readonly features: TargetFeatures
+}
+
+export interface GradientBackend {
+  readonly kind: BackendKind
+  readonly plantId: string
+  readonly params: readonly ParamSpec[]
+  /** The execution provider really in use ('ts' for the TypeScript backend). */
+  readonly provider: string
+  prepareTarget(audio: Float32Array, sampleRate: number, config?: Partial<LossConfig>): Promise<BackendTarget>
+  /**
+   * Loss of each of `batch` candidates (θ batch-major, B × P in [0,1]) and, when gradOut is given (B × P),
+   * ∂loss/∂θ. ctx.numSamples and ctx.sampleRate must match the target's.
+   */
+  lossAndGrad(theta: Float32Array, batch: number, ctx: RenderContext, target: BackendTarget, gradOut: Float32Array | null): Promise<CandidateLoss[]>
+  /** Releases sessions and workspaces; the backend is unusable afterwards. */
+  dispose(): Promise<void>
+}
+
+/** What a backend needs from a plant: its id and a factory of independent synth instances (one per batch slot). */
+export interface SynthSource {
+  readonly id: string
+  createSynth(): DifferentiableSynth
+}
+
+export function checkBatch(params: readonly ParamSpec[], theta: Float32Array, batch: number, ctx: RenderContext, target: BackendTarget, gradOut: Float32Array | null): void {
+  const p = params.length
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch ${batch} must be a positive integer`)
+  if (theta.length < batch * p) throw new RangeError(`θ holds ${theta.length} values, fewer than batch ${batch} × ${p} parameters`)
+  if (gradOut && gradOut.length < batch * p) throw new RangeError(`gradOut holds ${gradOut.length} values, fewer than batch ${batch} × ${p} parameters`)
+  if (ctx.numSamples !== target.audio.length || ctx.sampleRate !== target.sampleRate) {
+    throw new RangeError(`render context (${ctx.numSamples} samples at ${ctx.sampleRate} Hz) differs from the target (${target.audio.length} at ${target.sampleRate} Hz); render at the target's length and rate`)
+  }
+  for (let i = 0; i < batch * p; i++) {
+    const v = theta[i]!
+    if (!Number.isFinite(v)) throw new RangeError(`θ of candidate ${Math.floor(i / p)}, parameter ${params[i % p]!.id} is ${v}; θ must be finite (0..1)`)
+  }
+}
