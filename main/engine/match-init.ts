@@ -1,0 +1,118 @@
+// Sensible starting points for a match: which algorithms are worth trying, and a small grid of starting voices
+// per algorithm (envelope shapes × modulation depths) evaluated in one batch, the best one kept.
+import { algorithmSpec } from '../dx7/algorithms.ts'
+import { toNormalised } from '../plants/param-scale.ts'
+import type { ParamSpec } from '../plants/plant.ts'
+import type { MatchTarget } from './match-front-end.ts'
+import type { Problem } from './problem.ts'
+
+/**
+ * A short list of algorithms. 5 (three carrier/modulator pairs) covers electric pianos, bells and most
+ * two-component sounds; 1 (two stacks, one with a 4-operator chain) brass and bright tones; 16 (one carrier, rich
+ * modulation) strings and reeds; 32 (six carriers, additive) inharmonic partials; 7 (pairs plus a double
+ * modulator) metallic sounds. Pitched targets try the first three, unpitched ones the inharmonic-friendly set.
+ */
+export function algorithmShortList(target: MatchTarget, algorithm: number | 'auto' | undefined): number[] {
+  if (typeof algorithm === 'number') {
+    if (!(Number.isInteger(algorithm) && algorithm >= 1 && algorithm <= 32)) {
+      throw new RangeError(`algorithm ${algorithm} is outside 1..32; give a DX7 algorithm number or "auto"`)
+    }
+    return [algorithm]
+  }
+  return target.harmonic ? [5, 1, 16] : [5, 7, 32]
+}
+
+interface EgShape {
+  rates: [number, number, number, number]
+  levels: [number, number, number, number]
+}
+
+/** Envelope shapes from sustained to percussive; the batch picks whichever fits the target best. */
+const EG_SHAPES: EgShape[] = [
+  { rates: [99, 60, 40, 60], levels: [99, 95, 90, 0] },
+  { rates: [99, 35, 30, 50], levels: [99, 85, 0, 0] },
+  { rates: [99, 50, 45, 55], levels: [99, 75, 0, 0] },
+  { rates: [99, 70, 60, 60], levels: [99, 60, 0, 0] },
+]
+const MODULATOR_LEVELS = [45, 65, 80]
+
+/** Seconds from the start of the target to its loudest 10 ms. */
+function attackSec(samples: Float32Array, sampleRate: number): number {
+  const frame = Math.round(0.01 * sampleRate)
+  let best = 0
+  let bestAt = 0
+  for (let start = 0; start + frame <= samples.length; start += frame) {
+    let sum = 0
+    for (let i = start; i < start + frame; i++) sum += samples[i]! * samples[i]!
+    if (sum > best) {
+      best = sum
+      bestAt = start
+    }
+  }
+  return bestAt / sampleRate
+}
+
+function setter(params: readonly ParamSpec[], theta: Float32Array) {
+  return (id: string, value: number) => {
+    const index = params.findIndex((spec) => spec.id === id)
+    if (index >= 0) theta[index] = toNormalised(params[index]!, value)
+  }
+}
+
+/** The grid of starting points for one algorithm (batch-major θ) and its size. */
+export function initialCandidates(params: readonly ParamSpec[], algorithm: number, target: MatchTarget): { points: Float32Array; count: number } {
+  const spec = algorithmSpec(algorithm)
+  const carriers = new Set<number>(spec.carriers)
+  const attack = attackSec(target.samples, target.sampleRate)
+  const attackRate = attack > 0.25 ? 45 : attack > 0.08 ? 65 : 99
+  // Detune: about one cent per step near the middle of the keyboard (facts §3, Dexed's measured curve).
+  const detune = Math.max(-7, Math.min(7, Math.round(target.centsOffset)))
+  const count = EG_SHAPES.length * MODULATOR_LEVELS.length
+  const dim = params.length
+  const points = new Float32Array(count * dim)
+  let b = 0
+  for (const shape of EG_SHAPES) {
+    for (const modLevel of MODULATOR_LEVELS) {
+      const theta = points.subarray(b * dim, (b + 1) * dim)
+      params.forEach((p, i) => (theta[i] = toNormalised(p, p.initial)))
+      const set = setter(params, theta)
+      let carrierIndex = 0
+      for (let op = 1; op <= 6; op++) {
+        const isCarrier = carriers.has(op)
+        // Carriers on the first harmonics (louder first); modulators at ratio 1, deeper in a chain a bit quieter.
+        const ratio = isCarrier ? 1 + carrierIndex : 1
+        const level = isCarrier ? (carrierIndex === 0 ? 99 : 80) : modLevel - 8 * Math.max(0, chainDepth(spec.edges, op) - 1)
+        if (isCarrier) carrierIndex++
+        set(`op${op}.outputLevel`, Math.max(0, level))
+        set(`op${op}.ratio`, ratio)
+        set(`op${op}.detune`, detune)
+        shape.rates.forEach((r, k) => set(`op${op}.egRate${k + 1}`, k === 0 ? Math.min(r, attackRate) : r))
+        shape.levels.forEach((l, k) => set(`op${op}.egLevel${k + 1}`, l))
+      }
+      b++
+    }
+  }
+  return { points, count }
+}
+
+/** Number of modulation edges between op and a carrier (1 for a direct modulator). */
+function chainDepth(edges: readonly (readonly [number, number])[], op: number): number {
+  let depth = 0
+  let current = op
+  for (let guard = 0; guard < 6; guard++) {
+    const edge = edges.find(([from]) => from === current)
+    if (!edge) break
+    depth++
+    current = edge[1]
+  }
+  return depth
+}
+
+/** Evaluates the grid and returns the best starting point and its loss. */
+export function bestInitialTheta(problem: Problem, params: readonly ParamSpec[], algorithm: number, target: MatchTarget): { theta: Float32Array; loss: number; evaluations: number } {
+  const { points, count } = initialCandidates(params, algorithm, target)
+  const results = problem.evaluate(points, count, null)
+  let best = 0
+  for (let b = 1; b < count; b++) if (results[b]!.loss < results[best]!.loss || !Number.isFinite(results[best]!.loss)) best = b
+  return { theta: Float32Array.from(points.subarray(best * params.length, (best + 1) * params.length)), loss: results[best]!.loss, evaluations: count }
+}

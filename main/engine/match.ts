@@ -1,0 +1,211 @@
+// matchSample: a sample in, a DX7 voice out. Front end (key, trim, working rate), a short race between
+// algorithms, the AE-DDSP controller on the winner, then quantisation and a polish scored by the reference
+// renderer. Yields to the event loop regularly, so it runs inside a worker thread (match-worker.ts).
+import { resample } from '../audio/resample.ts'
+import { logMelDistance } from '../dsp/distance.ts'
+import { prepareTarget } from '../dsp/loss.ts'
+import type { Dx7Voice } from '../dx7/voice.ts'
+import { createFm6Plant } from '../plants/fm6-plant.ts'
+import { fm6ToVoice, voiceToFm6 } from '../plants/fm6-voice.ts'
+import type { Fm6Structure } from '../plants/fm6-controls.ts'
+import type { RenderContext } from '../plants/plant.ts'
+import { DEFAULT_CONTROLLER_CONFIG, type ControllerStep } from './controller.ts'
+import { lockedPlantIds } from './locked-params.ts'
+import { analyseTarget, type KeySource, type MatchTarget } from './match-front-end.ts'
+import { MATCH_VELOCITY, polishVoice, renderForTarget, type ReferenceTarget } from './match-back-end.ts'
+import { algorithmShortList, bestInitialTheta } from './match-init.ts'
+import { createPlantProblem, type PlantProblem } from './plant-problem.ts'
+import { runController } from './run-controller.ts'
+import { MatchTrajectory, type MatchReport } from './match-report.ts'
+import type { Regime } from './stability-monitor.ts'
+
+export type { MatchReport } from './match-report.ts'
+
+export interface MatchOptions {
+  samples: Float32Array // mono
+  sampleRate: number // Hz, 8000..192000
+  key?: number // MIDI key the patch must reproduce the sample at; else unityNote, else the detected pitch
+  unityNote?: number // the WAV smpl chunk's unity note, when the file has one
+  seconds: number // wall-clock budget of the whole match
+  plant?: 'fm' | 'subtractive'
+  algorithm?: number | 'auto'
+  seed?: number
+  name?: string
+  initialVoice?: Dx7Voice // start from this voice (its algorithm) instead of the initial grid
+  lockedParams?: string[] // voice ids ("op3.egRates.0") or plant ids ("op3.egRate1") nobody may change
+  signal?: AbortSignal
+}
+
+export interface MatchProgress {
+  step: number
+  elapsedSec: number
+  loss: number
+  lossEma: number
+  bestLoss: number
+  variance: number
+  alpha: number
+  mu: number
+  sigma: number
+  reward: Record<string, number>
+  regime: Regime
+  localTest?: { tried: number; accepted: boolean }
+  voice?: Dx7Voice // current best, every ~10 steps
+  phase?: 'race' | 'optimise' | 'polish'
+  algorithm?: number
+}
+
+export interface MatchResult {
+  voice: Dx7Voice
+  key: number
+  keySource: KeySource
+  f0Hz?: number
+  distance: number // logMelDistance(target, reference render of voice), at the working rate
+  plantDistance: number // the same distance for the optimised plant's render before quantisation
+  render: Float32Array // reference render of voice at the key, at renderSampleRate
+  renderSampleRate: number
+  report: MatchReport
+}
+
+const RACE_SHARE = 0.3 // of the budget, split between the short-listed algorithms
+const POLISH_SHARE = 0.15
+const PROGRESS_VOICE_EVERY = 10
+
+interface Candidate {
+  structure: Fm6Structure
+  problem: PlantProblem
+  theta: Float32Array
+  loss: number
+}
+
+export async function matchSample(options: MatchOptions, onProgress?: (p: MatchProgress) => void): Promise<MatchResult> {
+  if (!(options.seconds > 0 && Number.isFinite(options.seconds))) {
+    throw new RangeError(`seconds ${options.seconds} must be a positive number of seconds (e.g. 30)`)
+  }
+  if ((options.plant ?? 'fm') !== 'fm') {
+    throw new RangeError(`plant "${options.plant}" cannot export a DX7 patch; use plant "fm"`)
+  }
+  const startMs = performance.now()
+  const elapsed = () => (performance.now() - startMs) / 1000
+  const seed = options.seed ?? 1
+  const target = analyseTarget(options)
+  const ctx: RenderContext = { sampleRate: target.sampleRate, numSamples: target.samples.length, note: target.key, velocity: MATCH_VELOCITY, holdSec: target.holdSec }
+  const features = prepareTarget(target.samples, target.sampleRate)
+  const reference: ReferenceTarget = { samples: target.samples, sampleRate: target.sampleRate, key: target.key, holdSec: target.holdSec, velocity: MATCH_VELOCITY }
+  const trajectory = new MatchTrajectory()
+
+  const structures: { structure: Fm6Structure; theta?: Float32Array }[] = []
+  if (options.initialVoice) {
+    const { theta, structure } = voiceToFm6(options.initialVoice)
+    structures.push({ structure, theta: Float32Array.from(theta) })
+  } else {
+    for (const algorithm of algorithmShortList(target, options.algorithm)) structures.push({ structure: { algorithm, oscModes: [0, 0, 0, 0, 0, 0] } })
+  }
+
+  const candidates: Candidate[] = structures.map(({ structure, theta }) => {
+    const plant = createFm6Plant(structure)
+    const problem = createPlantProblem(plant, ctx, features, lockedPlantIds(options.lockedParams ?? [], plant.params.map((p) => p.id)))
+    if (theta) return { structure, problem, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss }
+    const init = bestInitialTheta(problem, plant.params, structure.algorithm, target)
+    return { structure, problem, theta: init.theta, loss: init.loss }
+  })
+
+  let step = 0
+  const report = (phase: MatchProgress['phase'], candidate: Candidate) => (record: ControllerStep, _sec: number, controller: { bestTheta: Float32Array }) => {
+    trajectory.push(record, elapsed(), phase!, candidate.structure.algorithm)
+    if (!onProgress) return
+    const progress: MatchProgress = {
+      step: step++,
+      elapsedSec: elapsed(),
+      loss: record.loss,
+      lossEma: record.lossEma,
+      bestLoss: record.bestLoss,
+      variance: record.variance,
+      alpha: record.alpha,
+      mu: record.mu,
+      sigma: record.sigma,
+      reward: record.reward,
+      regime: record.regime,
+      phase,
+      algorithm: candidate.structure.algorithm,
+    }
+    if (record.localTest) progress.localTest = { tried: record.localTest.tried, accepted: record.localTest.accepted }
+    if (step % PROGRESS_VOICE_EVERY === 0) progress.voice = fm6ToVoice(controller.bestTheta, candidate.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
+    onProgress(progress)
+  }
+
+  const race: { algorithm: number; initialLoss: number; raceLoss: number }[] = []
+  const optimiseSec = options.seconds * (1 - POLISH_SHARE)
+  if (candidates.length > 1) {
+    const each = (options.seconds * RACE_SHARE) / candidates.length
+    for (const [index, candidate] of candidates.entries()) {
+      const initialLoss = candidate.loss
+      const result = await runController(candidate.problem, candidate.theta, { seconds: each, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + index }, report('race', candidate))
+      if (result.bestLoss < candidate.loss) {
+        candidate.theta = result.bestTheta
+        candidate.loss = result.bestLoss
+      }
+      race.push({ algorithm: candidate.structure.algorithm, initialLoss, raceLoss: candidate.loss })
+    }
+  }
+  const winner = candidates.reduce((a, b) => (b.loss < a.loss ? b : a))
+  const remaining = Math.max(0.05, optimiseSec - elapsed())
+  const main = await runController(winner.problem, winner.theta, { seconds: remaining, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }, report('optimise', winner))
+  if (main.bestLoss < winner.loss) {
+    winner.theta = main.bestTheta
+    winner.loss = main.bestLoss
+  }
+
+  const plantAudio = new Float32Array(ctx.numSamples)
+  winner.problem.plant.render(winner.theta, 1, ctx, plantAudio)
+  const plantDistance = logMelDistance(plantAudio, target.samples, target.sampleRate)
+  const quantised = fm6ToVoice(winner.theta, winner.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
+  const polishSec = Math.max(0.2, options.seconds - elapsed())
+  const polished = await polishVoice(quantised, reference, polishSec, { seed, lockedParams: lockedPlantIds(options.lockedParams ?? [], winner.problem.plant.params.map((p) => p.id)), signal: options.signal })
+  onProgress?.({ ...lastProgress(trajectory), step: step++, elapsedSec: elapsed(), phase: 'polish', voice: polished.voice, algorithm: winner.structure.algorithm })
+
+  const renderSampleRate = options.sampleRate
+  const render = resample(renderForTarget(polished.voice, reference), reference.sampleRate, renderSampleRate)
+  return {
+    voice: polished.voice,
+    key: target.key,
+    keySource: target.keySource,
+    f0Hz: target.f0Hz,
+    distance: polished.distance,
+    plantDistance,
+    render,
+    renderSampleRate,
+    report: trajectory.toReport({
+      target: describeTarget(target),
+      algorithms: race,
+      algorithm: winner.structure.algorithm,
+      plantLoss: winner.loss,
+      plantDistance,
+      quantisedDistance: polished.distanceBefore,
+      distance: polished.distance,
+      polishEvaluations: polished.evaluations,
+      evaluations: main.evaluations,
+      seconds: elapsed(),
+      seed,
+    }),
+  }
+}
+
+function describeTarget(target: MatchTarget) {
+  const { samples: _samples, ...rest } = target
+  return rest
+}
+
+function lastProgress(trajectory: MatchTrajectory): Omit<MatchProgress, 'step' | 'elapsedSec'> {
+  const last = trajectory.last()
+  return {
+    loss: last?.loss ?? NaN,
+    lossEma: last?.lossEma ?? NaN,
+    bestLoss: last?.bestLoss ?? NaN,
+    variance: last?.variance ?? NaN,
+    alpha: last?.alpha ?? NaN,
+    mu: last?.mu ?? NaN,
+    sigma: last?.sigma ?? NaN,
+    reward: last?.reward ?? {},
+    regime: last?.regime ?? 'healthy',
+  }
+}

@@ -1,0 +1,112 @@
+// Wraps a Plant, a render context and a prepared target into the optimiser's Problem. Frequency parameters
+// (ratios, fixed frequencies) are structural: spectral losses cannot say which way a frequency should move, so
+// local tests move them by jumps the DX7 can represent (other coarse ratios, fine steps) instead of gradients.
+import type { Rng } from '../common/rng.ts'
+import { lossAndAudioGrad, type TargetFeatures } from '../dsp/loss.ts'
+import { toNormalised, toPhysical } from '../plants/param-scale.ts'
+import type { ParamSpec, Plant, RenderContext } from '../plants/plant.ts'
+import type { Evaluation, Problem } from './problem.ts'
+
+export interface PlantProblem extends Problem {
+  readonly plant: Plant
+  readonly ctx: RenderContext
+  readonly target: TargetFeatures
+  readonly groupNames: string[]
+}
+
+/** Coarse values of ratio mode (coarse 0 is 0.5; facts §3). */
+const COARSE_VALUES = [0.5, ...Array.from({ length: 31 }, (_, i) => i + 1)]
+
+function isStructural(spec: ParamSpec): boolean {
+  return spec.group === 'frequency' && (spec.unit === 'ratio' || spec.unit === 'Hz')
+}
+
+/** Ratio → nearest DX7 (coarse value, fine 0..99). */
+export function splitRatio(ratio: number): { coarse: number; fine: number } {
+  let coarse = 0.5
+  for (const c of COARSE_VALUES) if (c <= ratio * 1.0001) coarse = c
+  const fine = Math.max(0, Math.min(99, Math.round((ratio / coarse - 1) * 100)))
+  return { coarse, fine }
+}
+
+/** A representable frequency near (or a harmonic jump away from) the current one. */
+function jumpFrequency(spec: ParamSpec, value: number, rng: Rng): number {
+  if (spec.unit === 'Hz') {
+    // Fixed mode: 10^(coarse + fine/100); step the fine part, sometimes a whole decade.
+    const log10 = Math.round(Math.log10(Math.max(value, 1)) * 100)
+    const step = rng.next() < 0.2 ? (rng.next() < 0.5 ? -100 : 100) : Math.round(rng.normal() * 8) || 1
+    return 10 ** (Math.max(0, Math.min(399, log10 + step)) / 100)
+  }
+  const { coarse, fine } = splitRatio(value)
+  const roll = rng.next()
+  if (roll < 0.35) {
+    // A fine step within the coarse value: small inharmonic corrections (bells, detuned partials).
+    const nextFine = Math.max(0, Math.min(99, fine + (Math.round(rng.normal() * 4) || (rng.next() < 0.5 ? -1 : 1))))
+    return coarse * (1 + nextFine / 100)
+  }
+  if (roll < 0.8) {
+    // A neighbouring harmonic, fine reset: the moves that fix a wrong partial.
+    const index = COARSE_VALUES.indexOf(coarse)
+    const offset = (rng.next() < 0.5 ? -1 : 1) * (1 + rng.int(2))
+    return COARSE_VALUES[Math.max(0, Math.min(COARSE_VALUES.length - 1, index + offset))]!
+  }
+  // Anywhere among the low harmonics, where most musical ratios live.
+  return COARSE_VALUES[rng.int(12)]!
+}
+
+export function createPlantProblem(plant: Plant, ctx: RenderContext, target: TargetFeatures, lockedIds: readonly string[] = []): PlantProblem {
+  const params = plant.params
+  const dim = params.length
+  const groupNames: string[] = []
+  const groups = Int32Array.from(params, (spec) => {
+    if (!groupNames.includes(spec.group)) groupNames.push(spec.group)
+    return groupNames.indexOf(spec.group)
+  })
+  const structural = Uint8Array.from(params, (spec) => (isStructural(spec) ? 1 : 0))
+  const unknown = lockedIds.filter((id) => !params.some((spec) => spec.id === id))
+  if (unknown.length > 0) {
+    throw new RangeError(`locked parameter ${unknown.map((id) => `"${id}"`).join(', ')} is not a parameter of the ${plant.id} plant; use ids such as "${params[0]!.id}"`)
+  }
+  const locked = Uint8Array.from(params, (spec) => (lockedIds.includes(spec.id) ? 1 : 0))
+  const movable = [...structural.keys()].filter((i) => structural[i] && !locked[i])
+  let renderBuffer = new Float32Array(0)
+
+  const evaluate = (theta: Float32Array, batch: number, gradOut: Float32Array | null): Evaluation[] => {
+    try {
+      if (gradOut) return plant.lossAndGrad(theta, batch, ctx, target, gradOut).map((c) => ({ loss: c.loss, terms: c.terms }))
+      // Without a gradient, render and score: cheaper than the backward pass.
+      if (renderBuffer.length < batch * ctx.numSamples) renderBuffer = new Float32Array(batch * ctx.numSamples)
+      plant.render(theta, batch, ctx, renderBuffer)
+      const out: Evaluation[] = []
+      for (let b = 0; b < batch; b++) {
+        const audio = renderBuffer.subarray(b * ctx.numSamples, (b + 1) * ctx.numSamples)
+        out.push(lossAndAudioGrad(audio, target, null))
+      }
+      return out
+    } catch (error) {
+      // A non-finite render is a failed point, not a crash: the controller rolls back, the baselines skip it.
+      if (!(error instanceof RangeError)) throw error
+      gradOut?.fill(0)
+      return Array.from({ length: batch }, () => ({ loss: NaN, terms: {} }))
+    }
+  }
+
+  return {
+    plant,
+    ctx,
+    target,
+    groupNames,
+    dim,
+    groups,
+    structural,
+    locked,
+    evaluate,
+    proposeStructural(theta: Float32Array, rng: Rng, out: Float32Array): void {
+      out.set(theta)
+      if (movable.length === 0) return
+      const i = movable[rng.int(movable.length)]!
+      const spec = params[i]!
+      out[i] = toNormalised(spec, jumpFrequency(spec, toPhysical(spec, theta[i]!), rng))
+    },
+  }
+}
