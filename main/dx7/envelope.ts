@@ -5,6 +5,8 @@
 
 import { CONTROL_BLOCK_SIZE, LOG2_CONTROL_BLOCK_SIZE, EG_STATIC_HOLD_SAMPLES_44K, egQrate, scaleEgLevel } from './tables.ts'
 
+const BLOCK = CONTROL_BLOCK_SIZE // local binding: read every block
+
 /** Level floor and full scale in microsteps (facts §5.3). */
 export const EG_LEVEL_FLOOR_MICROSTEPS = 16
 export const EG_FULL_SCALE_MICROSTEPS = 3840
@@ -80,7 +82,7 @@ export class Envelope {
   /** Advances one control block and returns the new level (Q24 log2). */
   next(): number {
     if (this.staticCount > 0) {
-      this.staticCount -= CONTROL_BLOCK_SIZE
+      this.staticCount -= BLOCK
       if (this.staticCount <= 0) {
         this.staticCount = 0
         this.advance(this.stage + 1)

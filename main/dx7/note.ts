@@ -12,12 +12,12 @@ import type { Dx7Voice } from './voice.ts'
 import { validateVoice } from './voice.ts'
 import { algorithmSpec } from './algorithms.ts'
 import { CONTROL_BLOCK_SIZE, AMP_MOD_SENS_TABLE, PITCH_MOD_SENS_TABLE, scaleKeyboardLevel, scaleKeyboardRate,
-  scaleModDepth, scaleOutputLevel, scaleVelocity } from './tables.ts'
+  scaleModDepth, scaleOutputLevel, scaleVelocity, exp2Q24 as importedExp2Q24 } from './tables.ts'
 import { operatorLogFreq, transposedKey } from './frequency.ts'
-import { Envelope } from './envelope.ts'
+import { Envelope, egTargetMicrosteps } from './envelope.ts'
 import { PitchEnvelope } from './pitch-envelope.ts'
 import { Lfo } from './lfo.ts'
-import { addFeedbackLoop, addSine, addSineFeedback, addSineModulated } from './operator.ts'
+import * as kernels from './operator.ts'
 
 export interface Controllers {
   pitchBendSemitones: number
@@ -28,6 +28,9 @@ export interface Controllers {
 }
 
 const N = CONTROL_BLOCK_SIZE
+// Per-block calls go through module-local bindings: under tsx every read of an imported binding is a getter call.
+const { addFeedbackLoop, addSine, addSineFeedback, addSineModulated } = kernels
+const exp2Q24 = importedExp2Q24
 const Q24 = 1 << 24
 /** Output scale: Q24 engine units → float (float = engine / 2^28, see header). */
 export const OUTPUT_SCALE = 1 / 2 ** 28
@@ -49,6 +52,10 @@ export class Dx7Note {
   private readonly incs = new Int32Array(6)
   private readonly gains = new Float64Array(6) // gain at the end of the last block
   private readonly gainsNext = new Float64Array(6)
+  private readonly lastLevel = new Float64Array(6).fill(NaN)
+  private readonly lastLogFreq = new Float64Array(6).fill(NaN)
+  /** Operators whose EG can never rise above SILENT_GAIN at this note and velocity: skipped entirely. */
+  private readonly alwaysSilent = new Uint8Array(6)
   private readonly fbHistory = new Float64Array(2)
   private readonly fbScale: number
   private readonly pitchModDepth: number
@@ -91,6 +98,8 @@ export class Dx7Note {
       const envelope = new Envelope()
       envelope.start(op.egRates, op.egLevels, level, scaleKeyboardRate(key, op.rateScaling), sampleRate)
       this.envelopes.push(envelope)
+      const loudestQ24 = Math.max(...op.egLevels.map((l) => egTargetMicrosteps(l, level))) << 16
+      this.alwaysSilent[k] = exp2Q24(loudestQ24 - 14 * Q24) < SILENT_GAIN ? 1 : 0
       this.baseLogFreq[k] = operatorLogFreq(op, key)
       this.fixed[k] = op.oscMode
       this.ampModSens[k] = AMP_MOD_SENS_TABLE[op.ampModSens]!
@@ -134,17 +143,35 @@ export class Dx7Note {
   /** ADDS `length` samples into out[offset..]. Output does not depend on how the caller splits the calls. */
   render(out: Float32Array, offset: number, length: number, controllers: Controllers = NO_CONTROLLERS): void {
     const block = this.block
-    let done = 0
-    while (done < length) {
+    let pos = offset
+    const end = offset + length
+    while (pos < end) {
       if (this.blockPos === N) {
         this.renderBlock(controllers)
+        if (end - pos >= N) {
+          // Whole block: mix straight into the caller's buffer.
+          this.emitBlock(out, pos)
+          pos += N
+          continue
+        }
+        block.fill(0)
+        this.emitBlock(block, 0)
         this.blockPos = 0
       }
-      const take = Math.min(N - this.blockPos, length - done)
-      const start = offset + done - this.blockPos
-      for (let i = this.blockPos; i < this.blockPos + take; i++) out[start + i] = out[start + i]! + block[i]!
-      this.blockPos += take
-      done += take
+      const from = this.blockPos
+      const take = Math.min(N - from, end - pos)
+      for (let i = 0; i < take; i++) out[pos + i] = out[pos + i]! + block[from + i]!
+      this.blockPos = from + take
+      pos += take
+    }
+  }
+
+  /** Adds the block's mix, scaled to float and clipped to ±1 (per note, as Dexed per voice), into dest[at..]. */
+  private emitBlock(dest: Float32Array, at: number): void {
+    const mix = this.mix
+    for (let i = 0; i < N; i++) {
+      const y = mix[i]! * OUTPUT_SCALE
+      dest[at + i] = dest[at + i]! + (y > 1 ? 1 : y < -1 ? -1 : y)
     }
   }
 
@@ -181,10 +208,6 @@ export class Dx7Note {
       if (plan.freesBus[k] !== NO_BUS) this.busFilled[plan.freesBus[k]!] = 0
     }
     let finished = !this.keyIsDown
-    for (let i = 0; i < N; i++) {
-      const y = mix[i]! * OUTPUT_SCALE
-      this.block[i] = y > 1 ? 1 : y < -1 ? -1 : y
-    }
     if (finished) {
       for (let k = 0; k < 6; k++) {
         if (plan.isCarrier[k] && !this.envelopes[k]!.isSilentForGood(this.gainsNext[k]!, SILENT_GAIN)) finished = false
@@ -223,8 +246,9 @@ export class Dx7Note {
     const touchAmd = Math.round(255 * clamp01(controllers.aftertouch)) * (Q24 >> 8)
     const ampMod = Math.floor((Math.max(patchAmd, touchAmd) * (Q24 - lfo.valueQ24)) / Q24)
     const ratioPitch = pitchEg + pitchMod + bendQ24
-    const rate = this.sampleRate
+    const incScale = Q24 / this.sampleRate
     for (let k = 0; k < 6; k++) {
+      if (this.alwaysSilent[k]) continue
       let level = this.envelopes[k]!.next()
       const sens = this.ampModSens[k]!
       if (sens !== 0) {
@@ -232,9 +256,16 @@ export class Dx7Note {
         const s = Math.floor((ampMod * sens) / Q24)
         level = Math.max(0, level - level * Math.floor(Math.exp((0.07 * s) / 262144 + 12.2)) * (16 / 2 ** 28))
       }
-      this.gainsNext[k] = 2 ** (level / Q24 - 14)
+      // exp2 only when the input moved (sustain and steady pitch are the common case).
+      if (level !== this.lastLevel[k]) {
+        this.lastLevel[k] = level
+        this.gainsNext[k] = exp2Q24(level - 14 * Q24)
+      }
       const logFreq = this.baseLogFreq[k]! + (this.fixed[k] ? bendQ24 : ratioPitch)
-      this.incs[k] = Math.round((2 ** (logFreq / Q24) * Q24) / rate)
+      if (logFreq !== this.lastLogFreq[k]) {
+        this.lastLogFreq[k] = logFreq
+        this.incs[k] = Math.round(exp2Q24(logFreq) * incScale)
+      }
     }
   }
 }

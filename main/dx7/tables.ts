@@ -162,3 +162,28 @@ export function egQrate(egRate: number): number {
 export function scaleModDepth(depth: number): number {
   return (depth * 165) >> 6
 }
+
+/** 2^(i/1024) for i = 0..1024, for exp2 by table (MSFA Exp2 idea; built with Math.pow, not accumulated). */
+function buildExp2Table(): Float64Array {
+  const table = new Float64Array(1025)
+  for (let i = 0; i <= 1024; i++) table[i] = 2 ** (i / 1024)
+  return table
+}
+const EXP2_TABLE: Float64Array = buildExp2Table()
+const EXP2_INT_OFFSET = 64
+function buildPow2Table(): Float64Array {
+  const table = new Float64Array(2 * EXP2_INT_OFFSET)
+  for (let i = 0; i < table.length; i++) table[i] = 2 ** (i - EXP2_INT_OFFSET)
+  return table
+}
+const POW2_TABLE: Float64Array = buildPow2Table()
+
+/** 2^(x/2^24) for a Q24 log2 value x in −64..63 octaves (relative error < 1e-7): gains and frequencies per block. */
+export function exp2Q24(xQ24: number): number {
+  const x = Math.floor(xQ24) | 0
+  const frac = x & 0xffffff
+  const i = frac >> 14
+  const t = (frac & 0x3fff) / 16384
+  const mantissa = EXP2_TABLE[i]! + (EXP2_TABLE[i + 1]! - EXP2_TABLE[i]!) * t
+  return mantissa * POW2_TABLE[(x >> 24) + EXP2_INT_OFFSET]!
+}
