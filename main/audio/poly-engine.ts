@@ -80,8 +80,8 @@ export class PolyEngine {
     if (!(sampleRateHz >= 8000 && sampleRateHz <= 192000)) {
       throw new RangeError(`sample rate ${sampleRateHz} Hz is outside 8000..192000 Hz`)
     }
-    if (!Number.isInteger(maxVoices) || maxVoices < 1 || maxVoices > 256) {
-      throw new RangeError(`polyphony ${maxVoices} is outside 1..256 voices (the DX7 has 16)`)
+    if (!Number.isInteger(maxVoices) || maxVoices < 1 || maxVoices > 1024) {
+      throw new RangeError(`polyphony ${maxVoices} is outside 1..1024 voices (the DX7 has 16)`)
     }
     this.sampleRateHz = sampleRateHz
     this.maxVoices = maxVoices
