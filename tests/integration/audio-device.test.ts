@@ -84,6 +84,65 @@ test('a patch note plays through PortAudio into an ALSA file PCM at the right pi
   }
 })
 
+function fileHome(prefix: string): { home: string; rawPath: string } {
+  const home = mkdtempSync(join(tmpdir(), prefix))
+  const rawPath = join(home, 'out.raw')
+  writeFileSync(join(home, '.asoundrc'), `pcm.!default {\n  type file\n  slave.pcm "null"\n  file "${rawPath}"\n  format "raw"\n}\n`)
+  return { home, rawPath }
+}
+
+test('a live audition stream starts on the first note, stops cleanly on dispose and leaves nothing running', () => {
+  const { home, rawPath } = fileHome('aeddsp-live-')
+  try {
+    const script = `
+      const { createAudioOut } = await import(${JSON.stringify(join(root, 'native', 'audio-out.ts'))})
+      const { createAuditionService } = await import(${JSON.stringify(join(root, 'main', 'audio', 'audition.ts'))})
+      const audioOut = await createAudioOut()
+      const service = createAuditionService({ audioOut })
+      service.noteOn(69, 100)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      service.noteOff(69)
+      const status = service.status()
+      await service.dispose()
+      console.log('RESULT ' + JSON.stringify({ available: audioOut.available, reason: audioOut.reason, stream: status.audio.stream, queue: status.audio.queue }))
+    `
+    // The child must exit by itself: a stream or timer left running would hold it until the timeout.
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root, env: { ...process.env, HOME: home }, encoding: 'utf8', timeout: 30_000,
+    })
+    assert.equal(result.status, 0, `child failed or hung: ${result.stderr.slice(-2000)}`)
+    const line = result.stdout.split('\n').find((l) => l.startsWith('RESULT '))
+    assert.ok(line, result.stdout)
+    const report = JSON.parse(line.slice(7))
+    assert.equal(report.available, true, report.reason)
+    assert.ok(report.stream.blocksWritten > 10)
+    assert.equal(report.stream.deviceUnderruns, 0)
+    assert.equal(report.stream.deviceErrors, 0)
+    assert.equal(report.queue.underruns, 0)
+    assert.ok(readFileSync(rawPath).byteLength >= report.stream.blocksWritten * 128 * 2 * 4)
+  } finally {
+    rmSync(home, { recursive: true, force: true })
+  }
+})
+
+test('play picks a device by name and names the choices when none matches', () => {
+  const { home } = fileHome('aeddsp-dev-')
+  try {
+    const patch = join(root, 'resources', 'banks', 'rom1a-factory.syx')
+    const ok = runCli(['play', patch, '--voice', '11', '--device', 'def', '--seconds', '0.1', '--json'], home)
+    assert.equal(ok.status, 0, ok.stderr.slice(-2000))
+    assert.match(ok.stdout, /"voiceName":"E.PIANO 1","device":"default"/)
+    const bad = runCli(['play', patch, '--device', 'no-such-card'], home)
+    assert.equal(bad.status, 2)
+    assert.match(bad.stderr, /no audio output device named "no-such-card"; choices: "default"/)
+    const badVoice = runCli(['play', patch, '--voice', '33'], home)
+    assert.equal(badVoice.status, 2)
+    assert.match(badVoice.stderr, /--voice 33 is outside 1\.\.32/)
+  } finally {
+    rmSync(home, { recursive: true, force: true })
+  }
+})
+
 test('with no sound card and no sequencer, "aeddsp devices" says so plainly and exits 0', () => {
   const home = mkdtempSync(join(tmpdir(), 'aeddsp-nodev-'))
   try {

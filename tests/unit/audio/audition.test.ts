@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createAuditionService } from '../../../main/audio/audition.ts'
 import { NullAudioOut, type AudioOut, type AudioStream, type AudioStreamOptions, type FillBlock } from '../../../native/audio-out.ts'
-import { NullMidiIn, type MidiIn, type MidiListener } from '../../../native/midi-ports.ts'
+import { NullMidiIn, type MidiIn, type MidiListener, type MidiOut } from '../../../native/midi-ports.ts'
 import { encodeVoiceSysex } from '../../../main/dx7/sysex.ts'
 import { initVoice } from '../../../main/dx7/voice.ts'
 
@@ -97,4 +97,20 @@ test('without an audio device everything still works and status says why', async
   assert.equal(status.midi.reason, 'ALSA sequencer not available (test)')
   assert.throws(() => service.sendVoice(), /cannot send the voice: no MIDI output given/)
   await service.dispose()
+})
+
+test('sendVoice sends the current voice as a single-voice dump to the MIDI output', () => {
+  const sent: Uint8Array[] = []
+  const midiOut: MidiOut = {
+    available: true, reason: '', connectedPort: 'DX7', listPorts: () => [], open: () => 'DX7',
+    send: (bytes) => { sent.push(bytes) }, close() {}, dispose() {},
+  }
+  const service = createAuditionService({ audioOut: new NullAudioOut('test'), midiOut })
+  const voice = initVoice()
+  voice.name = 'TO DX7'
+  service.setVoice(voice)
+  service.sendVoice(2)
+  assert.equal(sent.length, 1)
+  assert.deepEqual(sent[0], encodeVoiceSysex(voice, 2))
+  assert.equal(sent[0]!.length, 163)
 })
