@@ -2,7 +2,7 @@
 // No gradients here: the optimiser uses loss.ts. Both build on the same features as the loss, so a metric
 // and the loss it reports agree.
 import { DEFAULT_LOSS_CONFIG, lossAndAudioGrad, prepareTarget, resolveLossConfig, type LossConfig } from './loss.ts'
-import { createStftLayout, powerSpectrogram } from './stft.ts'
+import { createStftLayout, powerSpectrogram, spectrumViews } from './stft.ts'
 import { applyMel, melFilterbank } from './mel.ts'
 
 const ZERO_WEIGHTS = { logMel: 0, centroid: 0, rolloff: 0, flatness: 0, peakiness: 0, stft: 0 }
@@ -62,7 +62,7 @@ export function logMelSpectrogram(
   const { logEps, fMinHz, fMaxHz } = resolveLossConfig()
   const layout = createStftLayout(audio.length, fftSize, hopSize)
   const bank = melFilterbank(sampleRate, fftSize, melBands, fMinHz, fMaxHz)
-  const spectra = new Float64Array(layout.frames * (fftSize + 2))
+  const spectra = spectrumViews(layout, new Float64Array(layout.frames * layout.spectrumStride))
   const power = new Float64Array(layout.frames * layout.bins)
   const mel = new Float64Array(layout.frames * melBands)
   powerSpectrogram(audio, layout, spectra, power)

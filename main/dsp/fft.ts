@@ -14,6 +14,12 @@ export interface RealFftPlan {
    * writes ∂L/∂x[n] = Σ_k (gRe[k]·cos θ − gIm[k]·sin θ), θ = 2πkn/N, into `gradInput` (length N).
    */
   adjoint(gradSpectrum: Float64Array, gradInput: Float64Array): void
+  /**
+   * Backward of the power spectrum P[k] = |X[k]|²: given the forward `spectrum` and ∂L/∂P[k] at
+   * gradPower[offset + k] (k = 0..N/2), writes ∂L/∂x into `gradInput`. The same as `adjoint` of
+   * 2·∂L/∂P[k]·X[k], fused into one pass.
+   */
+  powerBackward(spectrum: Float64Array, gradPower: Float64Array, offset: number, gradInput: Float64Array): void
 }
 
 const plans = new Map<number, RealFftPlan>()
@@ -49,50 +55,65 @@ function createPlan(size: number): RealFftPlan {
   }
 
   const forward = (input: Float64Array, spectrum: Float64Array): void => {
+    // fft.js writes all 2N numbers; a caller's 2N-long buffer takes them directly, otherwise copy bins 0..N/2
+    if (spectrum.length >= 2 * size) {
+      full.realTransform(spectrum, input)
+      return
+    }
     full.realTransform(fullOut, input)
-    spectrum.set(fullOut.subarray(0, size + 2))
+    for (let i = 0; i < size + 2; i++) spectrum[i] = fullOut[i]!
+  }
+
+  // The adjoint is the real-output sum x[n] = Σ_{k<N} H[k]·e^(+iθ) over the Hermitian H with
+  // H[0] = gRe[0], H[N/2] = gRe[N/2] (their imaginary parts meet sin 0 = sin πn·0 and drop out),
+  // H[k] = G[k]/2 for 0 < k < N/2, mirrored conjugate above.
+  // Even/odd split: Z[k] = E[k] + i·O[k], E[k] = H[k] + H[k+M], O[k] = (H[k] − H[k+M])·W^(−k),
+  // with H[k+M] = conj(H[M−k]) and M = N/2; then z = Σ_k Z[k]·e^(+2πikm/M) gives x[2m] + i·x[2m+1].
+  // Z is stored conjugated so fft.js's forward transform computes the +i exponent sum.
+  // packHalf takes a = H[k]·2 and b = conj(H[M−k])·2 for 0 < k < M (the ½ folded in here).
+  const packPair = (k: number, aRe: number, aIm: number, bRe: number, bIm: number): void => {
+    const dRe = aRe - bRe
+    const dIm = aIm - bIm
+    const tr = 0.5 * twiddleRe[k]!
+    const ti = 0.5 * twiddleIm[k]!
+    packed[2 * k] = 0.5 * (aRe + bRe) - (dRe * ti + dIm * tr)
+    packed[2 * k + 1] = -(0.5 * (aIm + bIm) + (dRe * tr - dIm * ti))
+  }
+  const unpack = (gradInput: Float64Array): void => {
+    halfFft.transform(halfOut, packed)
+    for (let m = 0; m < 2 * half; m += 2) {
+      gradInput[m] = halfOut[m]!
+      gradInput[m + 1] = -halfOut[m + 1]!
+    }
   }
 
   const adjoint = (gradSpectrum: Float64Array, gradInput: Float64Array): void => {
-    // Hermitian H with x[n] = Σ_{k<N} H[k]·e^(+iθ) equal to the adjoint sum:
-    // H[0] = gRe[0], H[N/2] = gRe[N/2] (their imaginary parts meet sin 0 = sin πn·0 and drop out),
-    // H[k] = G[k]/2 for 0 < k < N/2, mirrored conjugate above.
-    // Even/odd split: Z[k] = E[k] + i·O[k], E[k] = H[k] + H[k+M], O[k] = (H[k] − H[k+M])·W^(−k),
-    // with H[k+M] = conj(H[M−k]) and M = N/2; then z = Σ_k Z[k]·e^(+2πikm/M) gives x[2m] + i·x[2m+1].
-    for (let k = 0; k < half; k++) {
-      const j = half - k
-      let aRe: number, aIm: number, bRe: number, bIm: number
-      if (k === 0) {
-        aRe = gradSpectrum[0]!
-        aIm = 0
-      } else {
-        aRe = 0.5 * gradSpectrum[2 * k]!
-        aIm = 0.5 * gradSpectrum[2 * k + 1]!
-      }
-      // b = conj(H[M − k]); H[M] is real
-      if (j === half) {
-        bRe = gradSpectrum[2 * half]!
-        bIm = 0
-      } else {
-        bRe = 0.5 * gradSpectrum[2 * j]!
-        bIm = -0.5 * gradSpectrum[2 * j + 1]!
-      }
-      const eRe = aRe + bRe
-      const eIm = aIm + bIm
-      const dRe = aRe - bRe
-      const dIm = aIm - bIm
-      const oRe = dRe * twiddleRe[k]! - dIm * twiddleIm[k]!
-      const oIm = dRe * twiddleIm[k]! + dIm * twiddleRe[k]!
-      // Z = E + i·O, stored conjugated so fft.js's forward transform computes the +i exponent sum.
-      packed[2 * k] = eRe - oIm
-      packed[2 * k + 1] = -(eIm + oRe)
+    // k = 0: H[0] and H[M] are real, W^0 = 1
+    const a0 = gradSpectrum[0]!
+    const bM = gradSpectrum[2 * half]!
+    packed[0] = a0 + bM
+    packed[1] = -(a0 - bM)
+    for (let k = 1; k < half; k++) {
+      const j = 2 * (half - k)
+      packPair(k, gradSpectrum[2 * k]!, gradSpectrum[2 * k + 1]!, gradSpectrum[j]!, -gradSpectrum[j + 1]!)
     }
-    halfFft.transform(halfOut, packed)
-    for (let m = 0; m < half; m++) {
-      gradInput[2 * m] = halfOut[2 * m]!
-      gradInput[2 * m + 1] = -halfOut[2 * m + 1]!
-    }
+    unpack(gradInput)
   }
 
-  return { size, forward, adjoint }
+  const powerBackward = (spectrum: Float64Array, gradPower: Float64Array, offset: number, gradInput: Float64Array): void => {
+    // G[k] = 2·∂L/∂P[k]·X[k]
+    const a0 = 2 * gradPower[offset]! * spectrum[0]!
+    const bM = 2 * gradPower[offset + half]! * spectrum[2 * half]!
+    packed[0] = a0 + bM
+    packed[1] = -(a0 - bM)
+    for (let k = 1; k < half; k++) {
+      const j = half - k
+      const ga = 2 * gradPower[offset + k]!
+      const gb = 2 * gradPower[offset + j]!
+      packPair(k, ga * spectrum[2 * k]!, ga * spectrum[2 * k + 1]!, gb * spectrum[2 * j]!, -gb * spectrum[2 * j + 1]!)
+    }
+    unpack(gradInput)
+  }
+
+  return { size, forward, adjoint, powerBackward }
 }

@@ -16,7 +16,7 @@
 //   stft      spectral convergence ‖M_c − M_t‖/‖M_t‖ + mean |ln M_c − ln M_t| (M = √(power + ε)), averaged
 //             over FFT sizes, as in DDSP / Parallel WaveGAN. Dominated by loud bins; off by default.
 // A term whose weight is 0 is neither computed nor listed in `terms`.
-import { createStftLayout, powerSpectrogram, powerSpectrogramBackward, type StftLayout } from './stft.ts'
+import { createStftLayout, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
 import { applyMel, applyMelBackward, melFilterbank, type MelFilterbank } from './mel.ts'
 import {
   spectralCentroid, spectralCentroidBackward, spectralFlatness, spectralFlatnessBackward,
@@ -73,7 +73,7 @@ interface Resolution {
   targetMag: Float64Array | null // √(power + ε), only with the stft term
   targetLogPower: Float64Array | null
   targetMagNorm: number
-  spectra: Float64Array
+  spectra: Float64Array[] // per-frame views, kept for the backward pass
   power: Float64Array
   gradPower: Float64Array
   mel: Float64Array
@@ -137,7 +137,7 @@ export function prepareTarget(audio: Float32Array, sampleRate: number, config?: 
       layout, bank,
       targetLogMel: new Float64Array(layout.frames * bank.bands),
       targetMag: null, targetLogPower: null, targetMagNorm: 0,
-      spectra: new Float64Array(layout.frames * (fftSize + 2)),
+      spectra: spectrumViews(layout, new Float64Array(layout.frames * layout.spectrumStride)),
       power: new Float64Array(cells),
       gradPower: new Float64Array(cells),
       mel: new Float64Array(layout.frames * bank.bands),

@@ -18,7 +18,8 @@ export interface StftLayout {
   readonly plan: RealFftPlan
   /** scratch, one frame */
   readonly frameBuf: Float64Array
-  readonly spectrumBuf: Float64Array
+  /** numbers per frame in a `spectra` array: 2·fftSize (fft.js fills a full-length complex buffer) */
+  readonly spectrumStride: number
 }
 
 const windows = new Map<number, Float64Array>()
@@ -53,7 +54,7 @@ export function createStftLayout(numSamples: number, fftSize: number, hopSize: n
     window: scaledHannWindow(fftSize),
     plan,
     frameBuf: new Float64Array(fftSize),
-    spectrumBuf: new Float64Array(fftSize + 2),
+    spectrumStride: 2 * fftSize,
   }
 }
 
@@ -67,21 +68,27 @@ function loadFrame(audio: Float32Array, layout: StftLayout, f: number): void {
   for (let n = lo; n < hi; n++) frameBuf[n] = audio[start + n]! * window[n]!
 }
 
+/** Per-frame views into a `spectra` array (frames × spectrumStride), made once per workspace. */
+export function spectrumViews(layout: StftLayout, spectra: Float64Array): Float64Array[] {
+  const views: Float64Array[] = []
+  for (let f = 0; f < layout.frames; f++) views.push(spectra.subarray(f * layout.spectrumStride, (f + 1) * layout.spectrumStride))
+  return views
+}
+
 /**
- * Forward: `spectra` (frames × (fftSize + 2), interleaved complex bins 0..N/2, kept for the backward pass)
- * and `power` (frames × bins, |X|² with the level scale above).
+ * Forward: per-frame spectra (each view 2·fftSize long, interleaved complex, bins 0..N/2 used; kept for the
+ * backward pass) and `power` (frames × bins, |X|² with the level scale above).
  */
-export function powerSpectrogram(audio: Float32Array, layout: StftLayout, spectra: Float64Array, power: Float64Array): void {
-  const { frames, bins, fftSize, plan, frameBuf, spectrumBuf } = layout
-  const stride = fftSize + 2
+export function powerSpectrogram(audio: Float32Array, layout: StftLayout, spectra: Float64Array[], power: Float64Array): void {
+  const { frames, bins, plan, frameBuf } = layout
   for (let f = 0; f < frames; f++) {
     loadFrame(audio, layout, f)
-    plan.forward(frameBuf, spectrumBuf)
-    spectra.set(spectrumBuf, f * stride)
+    const spectrum = spectra[f]!
+    plan.forward(frameBuf, spectrum)
     const p = f * bins
     for (let k = 0; k < bins; k++) {
-      const re = spectrumBuf[2 * k]!
-      const im = spectrumBuf[2 * k + 1]!
+      const re = spectrum[2 * k]!
+      const im = spectrum[2 * k + 1]!
       power[p + k] = re * re + im * im
     }
   }
@@ -89,31 +96,28 @@ export function powerSpectrogram(audio: Float32Array, layout: StftLayout, spectr
 
 /**
  * Backward of `powerSpectrogram`: ADDS ∂L/∂audio into `gradAudio` given ∂L/∂power (frames × bins) and the
- * `spectra` saved by the forward pass. Frames whose gradient is all zero are skipped.
+ * per-frame spectra saved by the forward pass. Frames whose gradient is all zero are skipped.
  */
 export function powerSpectrogramBackward(
   audio: Float32Array,
   layout: StftLayout,
-  spectra: Float64Array,
+  spectra: Float64Array[],
   gradPower: Float64Array,
   gradAudio: Float32Array | Float64Array,
 ): void {
   void audio // the saved spectra carry all the forward state needed
-  const { frames, bins, fftSize, hopSize, window, plan, frameBuf, spectrumBuf, numSamples } = layout
-  const stride = fftSize + 2
+  const { frames, bins, fftSize, hopSize, window, plan, frameBuf, numSamples } = layout
   for (let f = 0; f < frames; f++) {
     const p = f * bins
-    const s = f * stride
     let any = false
-    // ∂|X|²/∂Re X = 2·Re X, ∂|X|²/∂Im X = 2·Im X
     for (let k = 0; k < bins; k++) {
-      const g = gradPower[p + k]!
-      if (g !== 0) any = true
-      spectrumBuf[2 * k] = 2 * g * spectra[s + 2 * k]!
-      spectrumBuf[2 * k + 1] = 2 * g * spectra[s + 2 * k + 1]!
+      if (gradPower[p + k] !== 0) {
+        any = true
+        break
+      }
     }
     if (!any) continue
-    plan.adjoint(spectrumBuf, frameBuf)
+    plan.powerBackward(spectra[f]!, gradPower, p, frameBuf)
     const start = f * hopSize - (fftSize >>> 1)
     const lo = Math.max(0, -start)
     const hi = Math.min(fftSize, numSamples - start)

@@ -60,3 +60,25 @@ test('plans are cached and bad sizes are refused with the fix', () => {
   assert.throws(() => getRealFftPlan(1000), /power of two/)
   assert.throws(() => getRealFftPlan(4), RangeError)
 })
+
+test('powerBackward equals the adjoint of 2·g·X', () => {
+  const rng = createRng(3)
+  for (const n of [16, 1024]) {
+    const plan = getRealFftPlan(n)
+    const x = Float64Array.from({ length: n }, () => rng.normal())
+    const spectrum = new Float64Array(2 * n)
+    plan.forward(x, spectrum)
+    const offset = 5
+    const gradPower = Float64Array.from({ length: offset + n / 2 + 1 }, () => rng.normal())
+    const g = new Float64Array(n + 2)
+    for (let k = 0; k <= n / 2; k++) {
+      g[2 * k] = 2 * gradPower[offset + k]! * spectrum[2 * k]!
+      g[2 * k + 1] = 2 * gradPower[offset + k]! * spectrum[2 * k + 1]!
+    }
+    const want = new Float64Array(n)
+    const got = new Float64Array(n)
+    plan.adjoint(g, want)
+    plan.powerBackward(spectrum, gradPower, offset, got)
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-9 * n, `n=${n} sample ${i}`)
+  }
+})

@@ -4,7 +4,7 @@ import {
   spectralCentroid, spectralCentroidBackward, spectralFlatness, spectralFlatnessBackward,
   spectralPeakiness, spectralPeakinessBackward, spectralRolloff, spectralRolloffBackward,
 } from '../../../main/dsp/spectral-stats.ts'
-import { createStftLayout, powerSpectrogram } from '../../../main/dsp/stft.ts'
+import { createStftLayout, powerSpectrogram, spectrumViews } from '../../../main/dsp/stft.ts'
 import { createRng } from '../../../main/common/rng.ts'
 import { noise, relativeError, sine } from './fd-helpers.ts'
 
@@ -20,7 +20,7 @@ const stats: [string, Stat, Back][] = [
 function spectrogram(audio: Float32Array, fftSize = 1024): { power: Float64Array; frames: number; bins: number } {
   const layout = createStftLayout(audio.length, fftSize, 256)
   const power = new Float64Array(layout.frames * layout.bins)
-  powerSpectrogram(audio, layout, new Float64Array(layout.frames * (fftSize + 2)), power)
+  powerSpectrogram(audio, layout, spectrumViews(layout, new Float64Array(layout.frames * layout.spectrumStride)), power)
   return { power, frames: layout.frames, bins: layout.bins }
 }
 
