@@ -24,7 +24,7 @@ export interface PolyEngineOptions {
   /** 1..32 voices; default 16 like the DX7. */
   maxVoices?: number
   /** Pitch bend range in semitones for a full wheel throw, 0..12. The DX7 keeps it in its function settings, not in
-   *  the voice; default 2 (the common synth default). */
+   *  the voice; default 3, as Dexed (and MSFA's fixed ±3). */
   pitchBendRangeSemitones?: number
   /** Linear gain on the sum of the voices, 0..1; default 1 keeps Dexed's levels (one full carrier peaks at 0.125,
    *  so chords have headroom before the output clips at ±1). */
@@ -87,8 +87,8 @@ export class PolyEngine {
     this.maxVoices = maxVoices
     this.createNote = options.createNote
     this.voice = cloneVoice(validateVoice(options.voice))
-    this.bendRangeSemitones = 2
-    this.setPitchBendRange(options.pitchBendRangeSemitones ?? 2)
+    this.bendRangeSemitones = 3
+    this.setPitchBendRange(options.pitchBendRangeSemitones ?? 3)
     this.masterGain = options.masterGain ?? 1
     this.fadeStep = 1 / Math.max(1, Math.round(STEAL_FADE_SEC * sampleRateHz))
     this.slots = Array.from({ length: maxVoices }, () => ({

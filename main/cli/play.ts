@@ -1,9 +1,14 @@
 // `aeddsp play PATCH.syx [--voice N] [--device NAME] [--notes 60,64,67] [--seconds 2]`: plays notes of a patch
 // through the sound card on the live path (engine → bounded queue → PortAudio), then prints what happened:
 // device, blocks played, underruns. Exit 0 when it played, 2 for bad input or when there is nothing to play to.
+// With --midi [PORT] it is a live instrument instead: a MIDI keyboard plays the patch (program change picks a
+// bank slot, a SysEx dump from a DX7 replaces the patch) until Ctrl-C.
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { createAudioOut } from '../../native/audio-out.ts'
+import { createAudioOut, type AudioOut, type AudioDevice } from '../../native/audio-out.ts'
+import { createMidiIn } from '../../native/midi-ports.ts'
+import { MidiRouter } from '../audio/midi-router.ts'
+import type { Dx7Voice } from '../dx7/voice.ts'
 import { parseSysex } from '../dx7/sysex.ts'
 import { PolyEngine } from '../audio/poly-engine.ts'
 import { createDx7Note } from '../audio/dx7-note-factory.ts'
@@ -23,6 +28,7 @@ interface PlayOptions {
   block: string
   queue: string
   json?: boolean
+  midi?: string | boolean
 }
 
 function parseIntOption(name: string, text: string, min: number, max: number): number {
@@ -55,6 +61,10 @@ export async function playCommand(patchPath: string, opts: PlayOptions): Promise
   const audioOut = await createAudioOut()
   if (!audioOut.available) throw new InputError(`cannot play: ${audioOut.reason}. Run "aeddsp devices" to see what is there.`)
   const device = opts.device ? audioOut.findDevice(opts.device) : undefined
+  if (opts.midi !== undefined) {
+    const port = typeof opts.midi === 'string' ? opts.midi : undefined
+    return playLive({ audioOut, device, bank: parsed.voices, slot: voiceNumber - 1, port, sampleRateHz, blockFrames, queueBlocks })
+  }
 
   const engine = new PolyEngine({ sampleRateHz, createNote: createDx7Note, voice })
   const holdBlocks = Math.round((seconds * sampleRateHz) / blockFrames)
@@ -103,6 +113,55 @@ export async function playCommand(patchPath: string, opts: PlayOptions): Promise
   if (streamStats.deviceErrors > 0) throw new Error(`audio device error: ${streamStats.lastError}`)
 }
 
+interface LiveArgs {
+  audioOut: AudioOut
+  device: AudioDevice | undefined
+  bank: Dx7Voice[]
+  slot: number
+  port: string | undefined
+  sampleRateHz: number
+  blockFrames: number
+  queueBlocks: number
+}
+
+/** Live instrument: MIDI input → router → engine → device, until SIGINT/SIGTERM. */
+async function playLive(args: LiveArgs): Promise<void> {
+  const midiIn = createMidiIn()
+  if (!midiIn.available) throw new InputError(`cannot play from MIDI: ${midiIn.reason}`)
+  const { sampleRateHz, blockFrames, queueBlocks } = args
+  const engine = new PolyEngine({ sampleRateHz, createNote: createDx7Note, voice: args.bank[args.slot]! })
+  const router = new MidiRouter({
+    engine,
+    bank: args.bank,
+    onMessage: (level, text) => process.stderr.write(`${level === 'warn' ? 'warning: ' : ''}${text}\n`),
+    onPatch: (voice, slot) => process.stderr.write(`patch: "${voice.name.trim()}"${slot === null ? '' : ` (slot ${slot + 1})`}\n`),
+  })
+  router.selectSlot(args.slot)
+  let portName: string
+  try {
+    portName = midiIn.open(args.port)
+  } catch (error) {
+    midiIn.dispose()
+    throw new InputError((error as Error).message)
+  }
+  midiIn.onMessage((bytes) => router.feed(bytes))
+  midiIn.onPortsChanged((_ports, connected) =>
+    process.stderr.write(connected ? `MIDI port "${connected}" connected\n` : `MIDI port "${portName}" went away; waiting for it to come back\n`),
+  )
+  const output = new LiveOutput(engine, null, { blockFrames, channels: 2, queueBlocks })
+  const stream = args.audioOut.open({ deviceId: args.device?.id, sampleRateHz, channels: 2, blockFrames, deviceQueueBlocks: 2 }, output.fill)
+  stream.start()
+  process.stderr.write(`playing from MIDI port "${portName}" on ${stream.device?.name ?? 'the default device'}; Ctrl-C stops\n`)
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  midiIn.dispose()
+  await stream.stop()
+  const stats = stream.stats()
+  process.stdout.write(`stopped: ${stats.blocksWritten} blocks played, underruns ${stats.deviceUnderruns} (device) + ${output.stats().underruns} (queue)\n`)
+}
+
 export function register(program: Command): void {
   program
     .command('play')
@@ -117,5 +176,6 @@ export function register(program: Command): void {
     .option('--block <frames>', 'frames per block', '128')
     .option('--queue <blocks>', 'render-ahead queue depth in blocks', '2')
     .option('--json', 'print the summary as one JSON line')
+    .option('--midi [port]', 'play live from a MIDI input (exact or partial port name; default the first) until Ctrl-C')
     .action(playCommand)
 }

@@ -138,6 +138,11 @@ test('play picks a device by name and names the choices when none matches', () =
     const badVoice = runCli(['play', patch, '--voice', '33'], home)
     assert.equal(badVoice.status, 2)
     assert.match(badVoice.stderr, /--voice 33 is outside 1\.\.32/)
+    if (!existsSync('/dev/snd/seq')) {
+      const live = runCli(['play', patch, '--midi'], home)
+      assert.equal(live.status, 2)
+      assert.match(live.stderr, /cannot play from MIDI: ALSA sequencer not available \(\/dev\/snd\/seq missing\)/)
+    }
   } finally {
     rmSync(home, { recursive: true, force: true })
   }

@@ -109,13 +109,13 @@ test('pitch bend and mod wheel reach the sounding notes', () => {
   const { engine, router } = setup()
   router.feed([0xe0, 0x7f, 0x7f, 0xb0, 1, 127, 0xd0, 64])
   router.feed([0x90, 69, 100])
-  // Zero crossings of a pure sine: A4 bent up 2 semitones by the full wheel (default bend range 2).
+  // Zero crossings of a pure sine: A4 bent up 3 semitones by the full wheel (default bend range 3, as Dexed).
   const frames = 48000
   const out = new Float32Array(frames)
   for (let i = 0; i < frames; i += 128) engine.render(out, i, 128)
   let crossings = 0
   for (let i = 1; i < frames; i++) if (out[i - 1]! <= 0 && out[i]! > 0) crossings++
-  assert.ok(Math.abs(crossings - 440 * 2 ** (2 / 12)) < 3, `${crossings} Hz`)
+  assert.ok(Math.abs(crossings - 440 * 2 ** (3 / 12)) < 3, `${crossings} Hz`)
   router.feed([0xb0, 121, 0]) // reset controllers: bend back to centre
   const again = new Float32Array(frames)
   for (let i = 0; i < frames; i += 128) engine.render(again, i, 128)
