@@ -1,35 +1,13 @@
 // The feature loss on onnxruntime: one session computes target features (once per target), one computes the
 // batched loss, terms and ∂loss/∂audio. Shapes are static, so a session serves one (batch, length) pair.
-import { Graph } from '../onnx/graph.ts'
-import { gradients } from '../onnx/autodiff.ts'
-import { encodeModel } from '../onnx/model-encoder.ts'
-import { featuresGraph, lossGraph, lossTermNames, outputTargetFeatures, targetFeatureInputs } from '../onnx/loss-graph.ts'
+import { lossTermNames, targetFeatureInputs } from '../onnx/loss-graph.ts'
+import { buildAudioLossModel, buildTargetFeaturesModel } from '../onnx/loss-models.ts'
 import { createSession, ort, type SessionOptions } from './session.ts'
 import { resolveLossConfig, type LossConfig, type LossTerms } from '../../dsp/loss.ts'
 
 export interface OrtTarget {
   readonly numSamples: number
   readonly feeds: Record<string, ort.Tensor>
-}
-
-/** Target feature model: audio [1, L] → the target.* tensors a train model takes. */
-export function buildTargetFeaturesModel(numSamples: number, sampleRate: number, config: LossConfig): Uint8Array {
-  const g = new Graph()
-  const audio = g.input('audio', [1, numSamples])
-  outputTargetFeatures(g, featuresGraph(g, audio, sampleRate, config), config)
-  return encodeModel(g, { name: 'target-features', docString: 'audio [1, L] → target features for the loss' })
-}
-
-/** Loss model: audio [B, L] + target features → loss [B], terms [B, T] and (withGrad) ∂loss/∂audio [B, L]. */
-export function buildAudioLossModel(batch: number, numSamples: number, sampleRate: number, config: LossConfig, withGrad = true): Uint8Array {
-  const g = new Graph()
-  const audio = g.input('audio', [batch, numSamples])
-  const target = targetFeatureInputs(numSamples, sampleRate, config).map((s) => g.input(s.name, s.shape))
-  const { loss, terms } = lossGraph(g, audio, target, sampleRate, config)
-  g.output(loss, 'loss')
-  g.output(terms, 'terms')
-  if (withGrad) g.output(gradients(g, loss, [audio])[0]!, 'grad.audio')
-  return encodeModel(g, { name: 'audio-loss', docString: 'feature loss and its gradient with respect to the audio' })
 }
 
 export async function computeTargetFeatures(

@@ -1,0 +1,20 @@
+// `npm run build:plants`: writes resources/plants/<plant>/{features,train,optimizer}.onnx and manifest.json.
+// Deterministic: a second run rewrites identical bytes (tests/unit/backends/plant-artifacts.test.ts checks
+// the committed files against a fresh build).
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { artifactPlants, buildPlantArtifacts } from '../main/backends/onnx/plant-artifacts.ts'
+import { writeFileAtomic } from '../main/common/atomic-file.ts'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+for (const plant of artifactPlants()) {
+  const dir = join(root, 'resources', 'plants', plant.id)
+  mkdirSync(dir, { recursive: true })
+  let total = 0
+  for (const [file, bytes] of buildPlantArtifacts(plant)) {
+    writeFileAtomic(join(dir, file), bytes)
+    total += bytes.length
+  }
+  console.log(`${plant.id}: ${(total / 1024).toFixed(0)} kB in ${dir}`)
+}
