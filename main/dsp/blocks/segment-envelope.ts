@@ -23,6 +23,8 @@
 
 export const ENVELOPE_INPUTS = 8 // targets L1..L4, then speeds R1..R4
 const MAX_PIECES = 96
+/** Levels closer than this count as equal (a static hold), so float32 θ at integer settings holds like the DX7. */
+const SAME_LEVEL = 1e-3
 const STRIDE = 3 + 3 * ENVELOPE_INPUTS // t0, x0, slope, then dt0[8], dx0[8], dslope[8]
 
 export interface EnvelopeShape {
@@ -77,7 +79,7 @@ function buildStages(ws: EnvelopeWorkspace, shape: EnvelopeShape, inputs: Float6
   for (let stage = first; stage <= last; stage++) {
     const target = inputs[stage]!
     const speed = Math.max(inputs[4 + stage]!, 1e-12)
-    if (target === x || holds[stage]! < 0) {
+    if (Math.abs(target - x) <= SAME_LEVEL || holds[stage]! < 0) {
       // Static hold (Dexed): the level stays for holdSamples, then the next stage starts.
       const hold = Math.abs(holds[stage]!)
       const k = pushPiece(ws, t, x, 0, dt, dx, -1, 0)

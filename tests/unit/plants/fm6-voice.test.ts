@@ -1,0 +1,77 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { fm6ToVoice, voiceToFm6 } from '../../../main/plants/fm6-voice.ts'
+import { initVoice, validateVoice, type Dx7Voice } from '../../../main/dx7/voice.ts'
+import { createRng } from '../../../main/common/rng.ts'
+import { fm6Params } from '../../../main/plants/fm6-params.ts'
+import { toNormalised } from '../../../main/plants/param-scale.ts'
+
+function randomVoice(seed: number): Dx7Voice {
+  const rng = createRng(seed)
+  const ri = (a: number, b: number): number => a + rng.int(b - a + 1)
+  const v = initVoice()
+  v.algorithm = ri(1, 32)
+  v.feedback = ri(0, 7)
+  for (const op of v.operators) {
+    op.egRates = [ri(0, 99), ri(0, 99), ri(0, 99), ri(0, 99)]
+    op.egLevels = [ri(0, 99), ri(0, 99), ri(0, 99), ri(0, 99)]
+    op.outputLevel = ri(0, 99)
+    op.oscMode = rng.next() < 0.3 ? 1 : 0
+    op.freqCoarse = ri(0, 31)
+    op.freqFine = ri(0, 99)
+    op.detune = ri(0, 14)
+    op.velocitySens = ri(0, 7)
+  }
+  v.pitchEgRates = [ri(0, 99), ri(0, 99), ri(0, 99), ri(0, 99)]
+  v.pitchEgLevels = [ri(0, 99), ri(0, 99), ri(0, 99), ri(0, 99)]
+  v.name = `RND ${seed}`
+  return validateVoice(v)
+}
+
+test('voice → θ → voice is exact at integer settings', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const voice = randomVoice(seed)
+    const { theta, structure } = voiceToFm6(voice)
+    const back = fm6ToVoice(theta, structure, { name: voice.name })
+    for (let k = 0; k < 6; k++) {
+      const a = voice.operators[k]!
+      const b = back.operators[k]!
+      // Fixed mode repeats every 4 coarse steps (10^(coarse & 3)), so only the sounding value must survive.
+      if (a.oscMode === 1) {
+        assert.equal(b.freqCoarse & 3, a.freqCoarse & 3)
+        assert.equal(b.freqFine, a.freqFine)
+        assert.equal(Math.max(7, b.detune), Math.max(7, a.detune), 'fixed detune below centre is inaudible')
+        b.freqCoarse = a.freqCoarse
+        b.detune = a.detune
+      } else if (a.freqFine === 0 || a.freqCoarse > 0) {
+        // Some ratios have two spellings (coarse 0 fine 0 = 0.5; coarse 1 fine 50 = coarse 3 fine 0 × 0.5 …).
+        const ratio = (c: number, f: number): number => (c === 0 ? 0.5 : c) * (1 + f / 100)
+        assert.ok(Math.abs(ratio(b.freqCoarse, b.freqFine) - ratio(a.freqCoarse, a.freqFine)) < 1e-9, `seed ${seed} op${k + 1} ratio`)
+        b.freqCoarse = a.freqCoarse
+        b.freqFine = a.freqFine
+      }
+    }
+    for (let k = 0; k < 6; k++) {
+      if (voice.operators[k]!.oscMode === 0) {
+        voice.operators[k]!.freqCoarse = back.operators[k]!.freqCoarse
+        voice.operators[k]!.freqFine = back.operators[k]!.freqFine
+      }
+    }
+    assert.deepEqual(back, voice, `seed ${seed}`)
+  }
+})
+
+test('fm6ToVoice quantises continuous θ to the nearest valid DX7 values', () => {
+  const params = fm6Params([0, 0, 0, 0, 0, 1])
+  const theta = new Float32Array(params.length).fill(0.5)
+  theta[1] = toNormalised(params[1]!, 3.14159) // OP1 ratio ≈ π
+  const voice = fm6ToVoice(theta, { algorithm: 7, oscModes: [0, 0, 0, 0, 0, 1] }, { name: 'A name that is too long\u0001' })
+  assert.equal(voice.algorithm, 7)
+  assert.equal(voice.name, 'A name tha')
+  const op1 = voice.operators[0]!
+  const ratio = (op1.freqCoarse === 0 ? 0.5 : op1.freqCoarse) * (1 + op1.freqFine / 100)
+  // Within a fine step (≤ 1 %) plus detune's ±0.7 cents at the key.
+  assert.ok(Math.abs(Math.log2(ratio / 3.14159)) < 0.01, `ratio ${ratio}`)
+  assert.equal(voice.operators[5]!.oscMode, 1)
+  assert.equal(voice.operators[2]!.egRates[0], 50) // 0.5 of 0..99 rounds to 50 (49.5 → 50)
+})
