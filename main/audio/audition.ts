@@ -3,7 +3,7 @@
 // open (a silent engine costs little), so the first note does not wait for the device.
 // Without an audio device every call still works and status() says why nothing is heard.
 import type { AudioOut, AudioStream, AudioStreamStats } from '../../native/audio-out.ts'
-import type { MidiIn, MidiOut } from '../../native/midi-ports.ts'
+import type { MidiIn, MidiOut, MidiPortInfo } from '../../native/midi-ports.ts'
 import { initVoice, type Dx7Voice } from '../dx7/voice.ts'
 import { BufferPlayer } from './buffer-player.ts'
 import { createDx7Note } from './dx7-note-factory.ts'
@@ -29,6 +29,8 @@ export interface AuditionOptions {
   onPatch?: (voice: Dx7Voice, slot: number | null) => void
   onBank?: (voices: Dx7Voice[]) => void
   onMessage?: (level: RouterMessageLevel, text: string) => void
+  /** MIDI input ports came or went (hot-plug); connected is the open port now, or null. */
+  onMidiPortsChanged?: (ports: MidiPortInfo[], connected: string | null) => void
 }
 
 export interface AuditionStatus {
@@ -47,6 +49,12 @@ export interface AuditionService {
   stopBuffer(): void
   /** Feeds raw MIDI bytes as if they came from the input port (the app's own keyboard can use this too). */
   feedMidi(bytes: ArrayLike<number>): void
+  /** Opens a MIDI input port by exact or partial name (default the first); returns the name opened. */
+  openMidiInput(name?: string): string
+  /** Opens a MIDI output port (a DX7 to send voices to); returns the name opened. */
+  openMidiOutput(name?: string): string
+  /** Selects slot 0..31 of the current bank (as a program change does). */
+  selectSlot(slot: number): void
   /** Sends the current voice as a single-voice dump to the open MIDI output (a connected DX7). */
   sendVoice(channel?: number): void
   status(): AuditionStatus
@@ -68,6 +76,7 @@ export function createAuditionService(options: AuditionOptions): AuditionService
   let disposed = false
 
   const unsubscribe = midiIn?.onMessage((bytes) => router.feed(bytes))
+  const unsubscribePorts = options.onMidiPortsChanged ? midiIn?.onPortsChanged(options.onMidiPortsChanged) : undefined
 
   function ensureStream(): void {
     if (disposed) throw new Error('the audition service was disposed; create a new one')
@@ -103,6 +112,17 @@ export function createAuditionService(options: AuditionOptions): AuditionService
       ensureStream()
       router.feed(bytes)
     },
+    openMidiInput(name) {
+      if (!midiIn || !midiIn.available) throw new Error(`cannot open a MIDI input: ${midiIn?.reason ?? 'no MIDI input given'}`)
+      return midiIn.open(name)
+    },
+    openMidiOutput(name) {
+      if (!midiOut || !midiOut.available) throw new Error(`cannot open a MIDI output: ${midiOut?.reason ?? 'no MIDI output given'}`)
+      return midiOut.open(name)
+    },
+    selectSlot(slot) {
+      router.selectSlot(slot)
+    },
     sendVoice(channel = 0) {
       if (!midiOut || !midiOut.available) throw new Error(`cannot send the voice: ${midiOut?.reason ?? 'no MIDI output given'}`)
       midiOut.send(voiceDumpForDx7(engine.currentVoice(), channel))
@@ -127,6 +147,7 @@ export function createAuditionService(options: AuditionOptions): AuditionService
       if (disposed) return
       disposed = true
       unsubscribe?.()
+      unsubscribePorts?.()
       engine.allSoundOff()
       player.stop()
       await stream?.stop()

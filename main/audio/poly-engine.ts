@@ -3,17 +3,14 @@
 //
 // Voice allocation: a free voice first; when all are busy, the oldest *released* voice is stolen (its tail is
 // least audible), then the oldest sustained one, and only then the oldest held key. A stolen voice is not cut:
-// it fades out over STEAL_FADE_SEC beside the new note, because cutting a sounding waveform clicks.
+// it fades out beside the new note (steal-fader.ts), because cutting a sounding waveform clicks.
 // Patch changes never touch sounding notes: each note keeps the voice it started with and finishes its release,
 // and the next note uses the new patch. That is click-free by construction (Dexed instead edits sounding notes).
 import { cloneVoice, validateVoice, type Dx7Voice } from '../dx7/voice.ts'
 import type { LiveNote, NoteControllers, NoteFactory } from './live-note.ts'
+import { StealFader } from './steal-fader.ts'
 
 export const DX7_POLYPHONY = 16
-/** Long enough to hide the cut (~240 samples at 48 kHz), short enough that the next note is not smeared. */
-export const STEAL_FADE_SEC = 0.005
-/** Most stolen voices fading at once; a further steal drops the oldest fade outright. */
-const MAX_FADES = 4
 /** Scratch size: render() works through longer requests in chunks of this many frames. */
 const CHUNK_FRAMES = 1024
 
@@ -41,11 +38,6 @@ interface Slot {
   releaseOrder: number
 }
 
-interface Fade {
-  note: LiveNote | null
-  gain: number
-}
-
 export interface PolyEngineStatus {
   activeVoices: number
   heldKeys: number
@@ -63,10 +55,8 @@ export class PolyEngine {
   private readonly createNote: NoteFactory
   private voice: Dx7Voice
   private readonly slots: Slot[]
-  private readonly fades: Fade[]
-  private readonly scratch = new Float32Array(CHUNK_FRAMES)
+  private readonly fader: StealFader
   private readonly controllers: NoteControllers = { pitchBendSemitones: 0, modWheel: 0, aftertouch: 0 }
-  private readonly fadeStep: number
   private bendRangeSemitones: number
   private masterGain: number
   private sustainDown = false
@@ -90,11 +80,10 @@ export class PolyEngine {
     this.bendRangeSemitones = 3
     this.setPitchBendRange(options.pitchBendRangeSemitones ?? 3)
     this.masterGain = options.masterGain ?? 1
-    this.fadeStep = 1 / Math.max(1, Math.round(STEAL_FADE_SEC * sampleRateHz))
+    this.fader = new StealFader(sampleRateHz, CHUNK_FRAMES)
     this.slots = Array.from({ length: maxVoices }, () => ({
       note: null, midiNote: -1, keyDown: false, sustained: false, released: false, startOrder: 0, releaseOrder: 0,
     }))
-    this.fades = Array.from({ length: MAX_FADES }, () => ({ note: null, gain: 0 }))
   }
 
   /** The patch for the next notes; sounding notes finish with theirs. Throws RangeError (keeping the old patch)
@@ -206,7 +195,7 @@ export class PolyEngine {
     return {
       activeVoices: active,
       heldKeys: held,
-      fadingVoices: this.fades.filter((f) => f.note).length,
+      fadingVoices: this.fader.activeFades,
       sustainDown: this.sustainDown,
       voicesStolen: this.stolen,
       renderErrors: this.renderErrors,
@@ -227,26 +216,7 @@ export class PolyEngine {
       }
       if (note.isFinished) this.clear(slot)
     }
-    for (const fade of this.fades) {
-      const note = fade.note
-      if (!note) continue
-      const scratch = this.scratch
-      scratch.fill(0, 0, frames)
-      try {
-        note.render(scratch, 0, frames, this.controllers)
-      } catch (error) {
-        this.noteError(error)
-        fade.note = null
-        continue
-      }
-      let gain = fade.gain
-      for (let i = 0; i < frames && gain > 0; i++) {
-        out[offset + i]! += scratch[i]! * gain
-        gain -= this.fadeStep
-      }
-      fade.gain = gain
-      if (gain <= 0 || note.isFinished) fade.note = null
-    }
+    this.fader.render(out, offset, frames, this.controllers, this.noteError)
   }
 
   private pickSlot(): Slot {
@@ -268,10 +238,7 @@ export class PolyEngine {
   }
 
   private steal(slot: Slot): void {
-    let target = this.fades.find((f) => !f.note)
-    if (!target) target = this.fades.reduce((a, b) => (a.gain < b.gain ? a : b))
-    target.note = slot.note
-    target.gain = 1
+    if (slot.note) this.fader.add(slot.note)
     this.stolen++
     this.clear(slot)
   }
@@ -290,7 +257,7 @@ export class PolyEngine {
     slot.released = false
   }
 
-  private noteError(error: unknown): void {
+  private readonly noteError = (error: unknown): void => {
     this.renderErrors++
     this.lastRenderError = error instanceof Error ? error.message : String(error)
   }

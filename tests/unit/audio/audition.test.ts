@@ -114,3 +114,16 @@ test('sendVoice sends the current voice as a single-voice dump to the MIDI outpu
   assert.deepEqual(sent[0], encodeVoiceSysex(voice, 2))
   assert.equal(sent[0]!.length, 163)
 })
+
+test('bank slots are selectable and MIDI ports are opened through the service', () => {
+  const bank = Array.from({ length: 32 }, (_, i) => Object.assign(initVoice(), { name: `SLOT ${i + 1}` }))
+  const patches: string[] = []
+  const midi = fakeMidiIn()
+  const service = createAuditionService({ audioOut: new NullAudioOut('test'), midiIn: midi, bank, onPatch: (v) => patches.push(v.name) })
+  service.selectSlot(4)
+  midi.send([0xc0, 7])
+  assert.deepEqual(patches, ['SLOT 5', 'SLOT 8'])
+  assert.equal(service.openMidiInput('fake'), 'Fake Keyboard')
+  assert.throws(() => service.openMidiOutput(), /cannot open a MIDI output: no MIDI output given/)
+  assert.throws(() => service.selectSlot(32), /bank slot 32 is outside 0\.\.31/)
+})
