@@ -123,3 +123,22 @@ test('pitch bend and mod wheel reach the sounding notes', () => {
   for (let i = 1; i < frames; i++) if (again[i - 1]! <= 0 && again[i]! > 0) crossings++
   assert.ok(Math.abs(crossings - 440) < 3, `${crossings} Hz`)
 })
+
+test('a patch change while notes sound leaves them untouched (no click), and the next note uses the new patch', () => {
+  const bank = parseSysex(new Uint8Array(bankBytes)).voices
+  const render = (changeAtBlock: number | null) => {
+    const engine = new PolyEngine({ sampleRateHz: RATE, createNote: createDx7Note, voice: bank[0]! })
+    engine.noteOn(60, 100)
+    engine.noteOn(64, 100)
+    const out = new Float32Array(128 * 100)
+    for (let b = 0; b < 100; b++) {
+      if (b === changeAtBlock) engine.setVoice(bank[10]!)
+      engine.render(out, b * 128, 128)
+    }
+    return { out, engine }
+  }
+  const steady = render(null).out
+  const changed = render(37)
+  assert.deepEqual(changed.out, steady)
+  assert.equal(changed.engine.currentVoice().name, bank[10]!.name)
+})
