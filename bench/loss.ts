@@ -10,22 +10,35 @@ const SAMPLE_RATE = 16000
 const AUDIO_SEC = 1
 const BATCH = 20 // calls per timed batch
 
-interface Row { config: string; prepareMs: number; lossMs: number; lossGradMs: number; lossRealTime: number; gradStepsPerSec: number }
+interface Row {
+  config: string
+  prepareMs: number
+  lossMs: number
+  lossGradMs: number
+  lossGradCpuMs: number // CPU time of this process per call: steadier than wall time on a shared machine
+  lossRealTime: number
+  gradStepsPerSec: number
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]!
 }
 
-function timePerCall(fn: () => void, batches: number): number {
+/** Median wall and CPU milliseconds per call. */
+function timePerCall(fn: () => void, batches: number): { wallMs: number; cpuMs: number } {
   for (let i = 0; i < 5; i++) fn() // warm up the JIT
-  const times: number[] = []
+  const wall: number[] = []
+  const cpu: number[] = []
   for (let b = 0; b < batches; b++) {
     const t0 = performance.now()
+    const c0 = process.cpuUsage()
     for (let i = 0; i < BATCH; i++) fn()
-    times.push((performance.now() - t0) / BATCH)
+    const c = process.cpuUsage(c0)
+    wall.push((performance.now() - t0) / BATCH)
+    cpu.push((c.user + c.system) / 1000 / BATCH)
   }
-  return median(times)
+  return { wallMs: median(wall), cpuMs: median(cpu) }
 }
 
 /** A decaying two-partial tone plus a little noise: DX7-like enough for realistic spectra. */
@@ -51,16 +64,16 @@ export async function run(args: string[]): Promise<unknown> {
   const grad = new Float32Array(candidate.length)
   const rows: Row[] = []
   for (const [name, config] of variants) {
-    const prepareMs = timePerCall(() => prepareTarget(targetAudio, SAMPLE_RATE, config), Math.max(3, batches >> 1))
+    const prepareMs = timePerCall(() => prepareTarget(targetAudio, SAMPLE_RATE, config), Math.max(3, batches >> 1)).wallMs
     const target = prepareTarget(targetAudio, SAMPLE_RATE, config)
-    const lossMs = timePerCall(() => lossAndAudioGrad(candidate, target, null), batches)
-    const lossGradMs = timePerCall(() => lossAndAudioGrad(candidate, target, grad), batches)
-    rows.push({ config: name, prepareMs, lossMs, lossGradMs, lossRealTime: AUDIO_SEC / (lossMs / 1000), gradStepsPerSec: 1000 / lossGradMs })
+    const lossMs = timePerCall(() => lossAndAudioGrad(candidate, target, null), batches).wallMs
+    const { wallMs: lossGradMs, cpuMs: lossGradCpuMs } = timePerCall(() => lossAndAudioGrad(candidate, target, grad), batches)
+    rows.push({ config: name, prepareMs, lossMs, lossGradMs, lossGradCpuMs, lossRealTime: AUDIO_SEC / (lossMs / 1000), gradStepsPerSec: 1000 / lossGradMs })
   }
-  console.log('config            prepare ms   loss ms  loss+grad ms  loss × real time  loss+grad steps/s')
+  console.log('config            prepare ms   loss ms  loss+grad ms  (cpu ms)  loss × real time  loss+grad steps/s')
   for (const r of rows) {
     console.log(
-      `${r.config.padEnd(16)} ${r.prepareMs.toFixed(2).padStart(11)} ${r.lossMs.toFixed(2).padStart(9)} ${r.lossGradMs.toFixed(2).padStart(13)}` +
+      `${r.config.padEnd(16)} ${r.prepareMs.toFixed(2).padStart(11)} ${r.lossMs.toFixed(2).padStart(9)} ${r.lossGradMs.toFixed(2).padStart(13)} ${r.lossGradCpuMs.toFixed(2).padStart(9)}` +
         ` ${r.lossRealTime.toFixed(0).padStart(17)} ${r.gradStepsPerSec.toFixed(0).padStart(18)}`,
     )
   }
@@ -71,6 +84,7 @@ export async function run(args: string[]): Promise<unknown> {
     batches,
     rows,
     defaultGradStepsPerSec: rows[0]!.gradStepsPerSec,
+    defaultGradStepsPerCpuSec: 1000 / rows[0]!.lossGradCpuMs,
     targetGradStepsPerSec: 200,
   }
   console.log(JSON.stringify(summary))
