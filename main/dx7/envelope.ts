@@ -25,12 +25,13 @@ export function egIncrementQ24(qrate: number): number {
   return (4 + (qrate & 3)) << (2 + LOG2_CONTROL_BLOCK_SIZE + (qrate >> 2))
 }
 
-/** Dexed's static hold before a stage whose target equals the current level (facts §5.4), in samples at fs. */
+/** Dexed's static hold before a stage whose target equals the current level (facts §5.4), in samples at fs.
+ * The table is in samples at 44.1 kHz; we keep its duration in seconds at any rate, like the scaled increments. */
 export function egStaticHoldSamples(egRate: number, rateScalingDelta: number, isSilentAttack: boolean, sampleRate: number): number {
   const rate = Math.min(99, egRate + rateScalingDelta)
   let hold = rate < 77 ? EG_STATIC_HOLD_SAMPLES_44K[rate]! : 20 * (99 - rate)
   if (isSilentAttack && rate < 77) hold = Math.floor(hold / 20)
-  return Math.floor((hold * EG_CALIBRATION_RATE_HZ) / sampleRate)
+  return Math.floor((hold * sampleRate) / EG_CALIBRATION_RATE_HZ)
 }
 
 export class Envelope {
