@@ -22,7 +22,7 @@ import {
   type FillBlock,
 } from './audio-out.ts'
 
-interface PaDeviceInfo {
+export interface PaDeviceInfo {
   id: number
   name: string
   maxOutputChannels: number
@@ -31,13 +31,13 @@ interface PaDeviceInfo {
   hostAPIName: string
 }
 
-interface PaStreamHandle {
+export interface PaStreamHandle {
   start(): void
   write(chunk: Buffer): Promise<string | undefined>
   quit(mode: 'WAIT' | 'ABORT'): Promise<void>
 }
 
-interface NaudiodonBinding {
+export interface NaudiodonBinding {
   getDevices(): PaDeviceInfo[]
   create(options: { outOptions: Record<string, number | boolean> }): PaStreamHandle
 }
@@ -78,7 +78,7 @@ export function loadNaudiodonAudioOut(): AudioOut {
   return out
 }
 
-class NaudiodonAudioOut implements AudioOut {
+export class NaudiodonAudioOut implements AudioOut {
   readonly available = true
   readonly reason = ''
   constructor(private readonly binding: NaudiodonBinding) {}
