@@ -159,7 +159,7 @@ test('with no sound card and no sequencer, "aeddsp devices" says so plainly and 
     if (!existsSync('/dev/snd')) {
       assert.match(result.stdout, /Audio outputs: none - no sound card/)
       assert.match(result.stdout, /MIDI inputs: none - ALSA sequencer not available \(\/dev\/snd\/seq missing\)/)
-      assert.equal(result.stderr, '') // no ALSA library noise: the native libraries were never asked
+      assert.doesNotMatch(result.stderr, /ALSA lib|RtMidi|MidiInAlsa/) // no library noise: the native libraries were never asked
       const play = runCli(['play', join(root, 'resources', 'banks', 'rom1a-factory.syx')], home)
       assert.equal(play.status, 2)
       assert.match(play.stderr, /cannot play: no sound card/)
