@@ -1,5 +1,6 @@
 // One place that decides how onnxruntime sessions are created, so every artifact runs under the same options.
 import * as ort from 'onnxruntime-node'
+import { availableParallelism } from 'node:os'
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml'
 
@@ -7,8 +8,8 @@ export interface SessionOptions {
   /** Preferred execution provider; anything unavailable falls back to CPU with a message on `warn`. */
   executionProvider?: ExecutionProvider
   /**
-   * Intra-op threads. Default: all cores, because our graphs are a few large MatMul/elementwise ops per step
-   * (no inter-op parallelism to exploit, so inter-op threads stay at 1).
+   * Intra-op threads. Default: one per core up to 4 (the GEMMs and elementwise ops of one step split well up
+   * to about that; the graph is a chain, so inter-op threads stay at 1).
    */
   threads?: number
   warn?: (message: string) => void
@@ -21,11 +22,15 @@ export interface CreatedSession {
 
 function baseOptions(threads: number | undefined): ort.InferenceSession.SessionOptions {
   return {
+    intraOpNumThreads: threads ?? Math.min(4, availableParallelism()),
+    // No spin-waiting between runs: a step alternates the plant's TypeScript render with one ORT run, and
+    // spinning pool threads steal the cores the render needs (measured 2–4× slower per step with spinning on
+    // a loaded 2-core machine).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
     // 'all' lets ORT fold our constant index/twiddle sub-graphs and fuse elementwise chains once at load.
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     interOpNumThreads: 1,
-    ...(threads ? { intraOpNumThreads: threads } : {}),
     // The arena keeps step buffers alive between runs: same shapes every step, so no re-allocation.
     enableCpuMemArena: true,
     enableMemPattern: true,
