@@ -58,6 +58,8 @@ export function defaultDataDir(): string {
   return process.env.AEDDSP_DATA_DIR ?? join(homedir(), '.aeddsp-studio')
 }
 
+let setAsideCount = 0 // two damaged files in one millisecond still get two names
+
 export class SessionStore {
   constructor(readonly dir: string = defaultDataDir()) {}
 
@@ -71,7 +73,7 @@ export class SessionStore {
     try {
       return migrateSession(JSON.parse(readFileSync(this.path, 'utf8')))
     } catch (error) {
-      const aside = `${this.path}.${Date.now()}.corrupt`
+      const aside = `${this.path}.${Date.now()}-${++setAsideCount}.corrupt`
       renameSync(this.path, aside)
       onProblem(`the saved session could not be restored (${(error as Error).message.split('\n')[0]}); kept as ${aside}`)
       return null

@@ -14,15 +14,22 @@ export function downloadBytes(fileName: string, bytes: Uint8Array): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000)
 }
 
-export function createWsBridge(url: string): AeddspApi {
+/** The subset of the browser WebSocket the bridge uses (the `ws` package's client has it too, for tests). */
+export interface SocketLike {
+  readonly readyState: number
+  send(data: string): void
+  addEventListener(type: string, listener: (event: { data?: unknown }) => void, options?: { once?: boolean }): void
+}
+
+export function createWsBridge(url: string, openSocket: (url: string) => SocketLike = (u) => new WebSocket(u) as unknown as SocketLike): AeddspApi {
   const pending = new Map<number, Pending>()
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
   let nextId = 1
-  let socket: WebSocket
+  let socket: SocketLike
   let ready: Promise<void>
 
   const connect = (): void => {
-    socket = new WebSocket(url)
+    socket = openSocket(url)
     ready = new Promise((resolve, reject) => {
       socket.addEventListener('open', () => resolve(), { once: true })
       socket.addEventListener('error', () => reject(new Error(`cannot reach the studio at ${url}; is "npm run web" still running?`)), { once: true })
