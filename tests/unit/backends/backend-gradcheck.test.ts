@@ -1,0 +1,33 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createBackend } from '../../../main/backends/create-backend.ts'
+import { backendGradcheck } from '../../../main/backends/backend-gradcheck.ts'
+import type { GradientBackend } from '../../../main/backends/backend.ts'
+
+// 1: plain stacks; 4: a three-operator feedback loop; 32: six carriers, self-feedback.
+for (const algorithm of [1, 4, 32]) {
+  for (const kind of ['ts', 'ort'] as const) {
+    test(`${kind} backend, fm6 algorithm ${algorithm}: ∂loss/∂θ matches finite differences of its own loss`, async () => {
+      const backend = await createBackend(kind, 'fm6', { algorithm, threads: 1 })
+      const report = await backendGradcheck(backend)
+      await backend.dispose()
+      assert.ok(report.ok, `worst relative error ${report.worstRelError} > ${report.tolerance}: ${JSON.stringify(report.checks)}`)
+      assert.ok(report.checks.some((c) => Math.abs(c.analytic) > 0.1), 'some direction has a clearly non-zero derivative')
+    })
+  }
+}
+
+test('the check fails a backend whose gradient is off by a factor', async () => {
+  const inner = await createBackend('ts', 'fm6', { algorithm: 1 })
+  const broken: GradientBackend = {
+    ...inner,
+    lossAndGrad: async (theta, batch, ctx, target, gradOut) => {
+      const result = await inner.lossAndGrad(theta, batch, ctx, target, gradOut)
+      if (gradOut) for (let i = 0; i < gradOut.length; i++) gradOut[i]! *= 1.5
+      return result
+    },
+  }
+  const report = await backendGradcheck(broken)
+  assert.equal(report.ok, false)
+  assert.ok(report.worstRelError > 0.1)
+})
