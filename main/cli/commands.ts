@@ -5,6 +5,7 @@ import * as devicesCli from './devices.ts'
 import { register as registerInfo } from './info.ts'
 import { register as registerRender } from './render.ts'
 import { register as registerConvert } from './convert.ts'
+import { register as registerMatch } from './match.ts'
 
 export function register(program: Command): void {
   playCli.register(program)
@@ -13,4 +14,5 @@ export function register(program: Command): void {
   registerInfo(program)
   registerRender(program)
   registerConvert(program)
+  registerMatch(program)
 }

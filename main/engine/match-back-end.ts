@@ -83,14 +83,14 @@ export async function polishVoice(
   voice: Dx7Voice,
   target: ReferenceTarget,
   seconds: number,
-  options: { seed?: number; lockedParams?: readonly string[]; signal?: AbortSignal } = {},
+  options: { seed?: number; lockedParams?: readonly string[]; signal?: AbortSignal; maxEvaluations?: number; clock?: 'wall' | 'cpu' } = {},
 ): Promise<PolishResult> {
   const rng = createRng(options.seed ?? 1)
   let best = validateVoice(cloneVoice(voice))
   let bestDistance = voiceDistance(best, target)
   const distanceBefore = bestDistance
   const moves = buildMoves(best, new Set(options.lockedParams ?? []))
-  const budget = new Budget({ seconds, signal: options.signal })
+  const budget = new Budget({ seconds, signal: options.signal, maxEvaluations: options.maxEvaluations, clock: options.clock })
   let evaluations = 1
   while (moves.length > 0 && !budget.exhausted(evaluations)) {
     const candidate = cloneVoice(best)

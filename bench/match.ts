@@ -1,0 +1,181 @@
+// `npm run bench -- match [--quick|--full] [--seconds S] [--methods a,b] [--suite in-domain|real] [--limit N]`
+// AE-DDSP against its ablations and five baselines, on the same plant (fm6, the target's algorithm), the same
+// loss, the same start point and the same time budget per target, followed by the same back end (quantise, then
+// a polish of a fixed number of reference renders). The figure is the multi-resolution log-mel distance between
+// the target and the reference render of the exported voice. Time is this process's CPU time (see budget.ts):
+// the benchmark machine is shared, and CPU time keeps the budget equal when other jobs steal the cores.
+import { prepareTarget } from '../main/dsp/loss.ts'
+import { createFm6Plant } from '../main/plants/fm6-plant.ts'
+import { fm6ToVoice, voiceToFm6 } from '../main/plants/fm6-voice.ts'
+import type { Fm6Structure } from '../main/plants/fm6-controls.ts'
+import { timeToThreshold, type TracePoint } from '../main/engine/budget.ts'
+import { analyseTarget } from '../main/engine/match-front-end.ts'
+import { MATCH_VELOCITY, polishVoice, type ReferenceTarget } from '../main/engine/match-back-end.ts'
+import { algorithmShortList, bestInitialTheta } from '../main/engine/match-init.ts'
+import { createPlantProblem } from '../main/engine/plant-problem.ts'
+import { CountingProblem } from '../main/engine/problem.ts'
+import { METHODS } from '../main/engine/methods.ts'
+import { inDomainTargets, realTargets, type BenchTarget } from './_match-targets.ts'
+
+interface Settings {
+  seconds: number
+  polishEvaluations: number
+  randomVoices: number
+  romVoices: number
+  instruments: number
+  methods: string[]
+  suites: string[]
+  seed: number
+}
+
+function parseArgs(args: string[]): Settings {
+  const full = args.includes('--full')
+  const value = (name: string) => {
+    const hit = args.find((a) => a.startsWith(`--${name}=`))
+    return hit?.slice(name.length + 3)
+  }
+  const limit = value('limit') ? Number(value('limit')) : undefined
+  const settings: Settings = {
+    seconds: Number(value('seconds') ?? (full ? 6 : 1.5)),
+    polishEvaluations: full ? 40 : 12,
+    randomVoices: limit ?? 20,
+    romVoices: limit ?? (full ? 32 : 4),
+    instruments: limit ?? (full ? 10 : 8),
+    methods: value('methods')?.split(',') ?? Object.keys(METHODS),
+    suites: value('suite')?.split(',') ?? ['in-domain', 'real'],
+    seed: Number(value('seed') ?? 1),
+  }
+  for (const m of settings.methods) if (!METHODS[m]) throw new Error(`unknown method "${m}"; available: ${Object.keys(METHODS).join(', ')}`)
+  return settings
+}
+
+interface Outcome {
+  method: string
+  target: string
+  suite: string
+  distance: number
+  plantLoss: number
+  evaluations: number
+  trace: TracePoint[]
+  startLoss: number
+  timeToThresholdSec: number | null
+}
+
+async function runTarget(target: BenchTarget, settings: Settings): Promise<Outcome[]> {
+  const matchTarget = analyseTarget({ samples: target.samples, sampleRate: target.sampleRate, key: target.key, maxSec: 1.0 })
+  const structure: Fm6Structure = target.voice ? voiceToFm6(target.voice).structure : { algorithm: algorithmShortList(matchTarget, 'auto')[0]!, oscModes: [0, 0, 0, 0, 0, 0] }
+  const plant = createFm6Plant(structure)
+  const ctx = { sampleRate: matchTarget.sampleRate, numSamples: matchTarget.samples.length, note: matchTarget.key, velocity: MATCH_VELOCITY, holdSec: matchTarget.holdSec }
+  const problem = createPlantProblem(plant, ctx, prepareTarget(matchTarget.samples, matchTarget.sampleRate))
+  const start = bestInitialTheta(problem, plant.params, structure.algorithm, matchTarget)
+  const reference: ReferenceTarget = { samples: matchTarget.samples, sampleRate: matchTarget.sampleRate, key: matchTarget.key, holdSec: matchTarget.holdSec, velocity: MATCH_VELOCITY }
+  const outcomes: Outcome[] = []
+  for (const method of settings.methods) {
+    const counting = new CountingProblem(problem)
+    const result = await METHODS[method]!(counting, start.theta, { seconds: settings.seconds, clock: 'cpu' }, settings.seed)
+    const voice = fm6ToVoice(result.bestTheta, structure, { name: 'BENCH', key: matchTarget.key })
+    const polished = await polishVoice(voice, reference, Infinity, { seed: settings.seed, maxEvaluations: settings.polishEvaluations })
+    outcomes.push({
+      method,
+      target: target.name,
+      suite: target.suite,
+      distance: polished.distance,
+      plantLoss: result.bestLoss,
+      evaluations: counting.evaluations,
+      trace: result.trace,
+      startLoss: start.loss,
+      timeToThresholdSec: null,
+    })
+  }
+  // Threshold: halfway from the shared start to the best plant loss any method reached on this target.
+  const best = Math.min(...outcomes.map((o) => o.plantLoss))
+  const threshold = start.loss - 0.5 * (start.loss - best)
+  for (const o of outcomes) o.timeToThresholdSec = timeToThreshold(o.trace, threshold)
+  return outcomes
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN
+  const position = (sorted.length - 1) * q
+  const low = Math.floor(position)
+  const high = Math.ceil(position)
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low)
+}
+
+interface Row {
+  suite: string
+  method: string
+  targets: number
+  median: number
+  q1: number
+  q3: number
+  evaluations: number
+  timeToThresholdSec: number | null
+  reached: number
+  wins: number
+}
+
+function summarise(outcomes: Outcome[], suite: string, methods: string[], budgetSec: number): Row[] {
+  const inSuite = outcomes.filter((o) => o.suite === suite)
+  const targets = [...new Set(inSuite.map((o) => o.target))]
+  return methods.map((method) => {
+    const mine = inSuite.filter((o) => o.method === method)
+    const distances = mine.map((o) => o.distance).sort((a, b) => a - b)
+    const times = mine.map((o) => o.timeToThresholdSec ?? Infinity).sort((a, b) => a - b)
+    const median = quantile(times, 0.5)
+    const wins = targets.filter((t) => {
+      const here = inSuite.filter((o) => o.target === t)
+      const bestOther = Math.min(...here.filter((o) => o.method !== method).map((o) => o.distance))
+      return (here.find((o) => o.method === method)?.distance ?? Infinity) < bestOther
+    }).length
+    return {
+      suite,
+      method,
+      targets: mine.length,
+      median: quantile(distances, 0.5),
+      q1: quantile(distances, 0.25),
+      q3: quantile(distances, 0.75),
+      evaluations: quantile(mine.map((o) => o.evaluations).sort((a, b) => a - b), 0.5),
+      timeToThresholdSec: Number.isFinite(median) ? median : null,
+      reached: mine.filter((o) => o.timeToThresholdSec !== null && o.timeToThresholdSec <= budgetSec).length,
+      wins,
+    }
+  })
+}
+
+export async function run(args: string[]): Promise<unknown> {
+  const settings = parseArgs(args)
+  const targets: BenchTarget[] = []
+  if (settings.suites.includes('in-domain')) targets.push(...inDomainTargets(settings.randomVoices, settings.romVoices))
+  if (settings.suites.includes('real')) targets.push(...realTargets(settings.instruments))
+  console.log(`match: ${targets.length} targets × ${settings.methods.length} methods, ${settings.seconds} s CPU each + ${settings.polishEvaluations}-render polish`)
+  const outcomes: Outcome[] = []
+  for (const [i, target] of targets.entries()) {
+    const results = await runTarget(target, settings)
+    outcomes.push(...results)
+    const line = results.map((o) => `${o.method.split(' ').map((w) => w[0]).join('')}=${o.distance.toFixed(3)}`).join(' ')
+    process.stderr.write(`  [${i + 1}/${targets.length}] ${target.suite} ${target.name}: ${line}\n`)
+  }
+  const rows = settings.suites.flatMap((suite) => summarise(outcomes, suite, settings.methods, settings.seconds))
+  console.log('')
+  console.log('suite      method                   median   [q1, q3]          evals   t→thr(s)  reached  wins')
+  for (const r of rows) {
+    const t = r.timeToThresholdSec === null ? '  never' : r.timeToThresholdSec.toFixed(2).padStart(7)
+    console.log(
+      `${r.suite.padEnd(10)} ${r.method.padEnd(24)} ${r.median.toFixed(4)}  [${r.q1.toFixed(4)}, ${r.q3.toFixed(4)}]  ${String(Math.round(r.evaluations)).padStart(6)}  ${t}  ${String(r.reached).padStart(3)}/${r.targets}  ${String(r.wins).padStart(4)}`,
+    )
+  }
+  const verdicts = settings.suites.map((suite) => {
+    const mine = rows.find((r) => r.suite === suite && r.method === 'ae-ddsp')
+    const others = rows.filter((r) => r.suite === suite && r.method !== 'ae-ddsp')
+    const beaten = others.filter((r) => mine && mine.median < r.median).map((r) => r.method)
+    const notBeaten = others.filter((r) => !mine || mine.median >= r.median).map((r) => r.method)
+    return { suite, aeDdspMedian: mine?.median, beats: beaten, doesNotBeat: notBeaten }
+  })
+  for (const v of verdicts) {
+    console.log(v.doesNotBeat.length === 0 ? `${v.suite}: AE-DDSP has the lowest median distance` : `${v.suite}: AE-DDSP does NOT beat ${v.doesNotBeat.join(', ')} on the median`)
+  }
+  const summary = { suite: 'match', settings, rows, verdicts }
+  console.log(JSON.stringify(summary))
+  return summary
+}

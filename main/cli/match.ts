@@ -1,0 +1,148 @@
+// `aeddsp match SAMPLE.wav --out PATCH.syx`: resynthesizes a sample into a DX7 patch with the AE-DDSP controller.
+// Progress bar on stderr; the last lines say the key (and how it was found), the distances and the files written.
+import { basename, extname } from 'node:path'
+import type { Command } from 'commander'
+import { createRequire } from 'node:module'
+import { readWav, toMono, writeWav } from '../audio/wav.ts'
+import { writeFileAtomic } from '../common/atomic-file.ts'
+import { encodeVoiceSysex } from '../dx7/sysex.ts'
+import { matchCurvesSvg } from '../engine/curves-svg.ts'
+import { MAX_INPUT_SEC } from '../engine/match-front-end.ts'
+import { matchSample, type MatchResult } from '../engine/match.ts'
+import { InputError } from './index.ts'
+
+// cli-progress ships no types; this is the part we use.
+interface ProgressBar {
+  start(total: number, value: number, payload: Record<string, unknown>): void
+  update(value: number, payload?: Record<string, unknown>): void
+  stop(): void
+}
+const cliProgress = createRequire(import.meta.url)('cli-progress') as {
+  SingleBar: new (options: Record<string, unknown>, preset: unknown) => ProgressBar
+  Presets: { shades_classic: unknown }
+}
+
+interface MatchCliOptions {
+  out: string
+  key?: string
+  name?: string
+  seconds: string
+  plant: string
+  algorithm: string
+  seed: string
+  report?: string
+  wav?: string
+  plot?: string
+  progress: boolean
+}
+
+function integerOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InputError(`--${name} ${text} is outside ${min}..${max} (an integer)`)
+  }
+  return value
+}
+
+/** A DX7 voice name from a file name: up to 10 printable ASCII characters. */
+export function nameFromFile(file: string): string {
+  const stem = basename(file, extname(file)).toUpperCase().replace(/[^\x20-\x7e]/g, ' ')
+  return stem.slice(0, 10) || 'AE-DDSP'
+}
+
+const KEY_SOURCE_TEXT = { option: 'from --key', smpl: "from the WAV's smpl unity note", pitch: 'from the detected pitch' } as const
+
+function noteName(key: number): string {
+  const names = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B']
+  return `${names[key % 12]}${Math.floor(key / 12) - 1}`
+}
+
+export function describeKey(result: Pick<MatchResult, 'key' | 'keySource' | 'f0Hz'>): string {
+  const f0 = result.f0Hz !== undefined ? `, f0 ${result.f0Hz.toFixed(1)} Hz` : ''
+  return `key ${result.key} (${noteName(result.key)}) ${KEY_SOURCE_TEXT[result.keySource]}${f0}`
+}
+
+async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
+  const seconds = Number(opts.seconds)
+  if (!(seconds >= 1 && seconds <= 3600)) throw new InputError(`--seconds ${opts.seconds} is outside 1..3600`)
+  const key = opts.key === undefined ? undefined : integerOption('key', opts.key, 0, 127)
+  const seed = integerOption('seed', opts.seed, 0, 2 ** 31 - 1)
+  const algorithm = opts.algorithm === 'auto' ? 'auto' : integerOption('algorithm', opts.algorithm, 1, 32)
+  if (opts.plant !== 'fm' && opts.plant !== 'subtractive') throw new InputError(`--plant ${opts.plant} is not fm or subtractive`)
+  if (opts.plant === 'subtractive') throw new InputError('--plant subtractive has no DX7 SysEx export; use --plant fm (the default)')
+  const name = opts.name ?? nameFromFile(file)
+  if (name.length > 10 || !/^[\x20-\x7e]*$/.test(name)) throw new InputError(`--name "${name}" must be up to 10 printable ASCII characters`)
+
+  const wav = readWav(file, { maxSeconds: MAX_INPUT_SEC })
+  const samples = toMono(wav.channels)
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'match |{bar}| {value}/{total} s | {phase} alg {algorithm} | best {best} | α {alpha} μ {mu} σ {sigma} | {regime}', hideCursor: true, noTTYOutput: false },
+    cliProgress.Presets.shades_classic,
+  )
+  const showBar = opts.progress && process.stderr.isTTY
+  if (showBar) bar.start(Math.round(seconds), 0, { phase: 'start', algorithm: '-', best: '-', alpha: '-', mu: '-', sigma: '-', regime: '-' })
+  const result = await matchSample(
+    { samples, sampleRate: wav.sampleRate, key, unityNote: wav.unityNote, seconds, algorithm, seed, name },
+    (p) => {
+      if (!showBar) return
+      bar.update(Math.min(Math.round(seconds), Math.round(p.elapsedSec)), {
+        phase: p.phase ?? '',
+        algorithm: p.algorithm ?? '-',
+        best: Number.isFinite(p.bestLoss) ? p.bestLoss.toFixed(4) : '-',
+        alpha: p.alpha.toExponential(1),
+        mu: p.mu.toFixed(2),
+        sigma: p.sigma.toExponential(1),
+        regime: p.regime,
+      })
+    },
+  )
+  if (showBar) {
+    bar.update(Math.round(seconds))
+    bar.stop()
+  }
+
+  writeFileAtomic(opts.out, encodeVoiceSysex(result.voice))
+  const written = [`patch ${opts.out}`]
+  if (opts.report) {
+    writeFileAtomic(opts.report, JSON.stringify(result.report, null, 1))
+    written.push(`report ${opts.report}`)
+  }
+  if (opts.wav) {
+    writeWav(opts.wav, result.render, result.renderSampleRate, { format: 'pcm16' })
+    written.push(`render ${opts.wav}`)
+  }
+  if (opts.plot) {
+    writeFileAtomic(opts.plot, matchCurvesSvg(result.report))
+    written.push(`curves ${opts.plot}`)
+  }
+  const r = result.report
+  process.stdout.write(
+    [
+      `matched ${file} → "${result.voice.name}", algorithm ${result.voice.algorithm}`,
+      `play it at ${describeKey(result)}`,
+      `distance (log-mel, reference render of the exported patch): ${result.distance.toFixed(4)}; optimised plant ${result.plantDistance.toFixed(4)}; quantised before polish ${r.quantisedDistance.toFixed(4)}`,
+      `${r.steps} controller steps, ${r.localTests.accepted}/${r.localTests.run} local tests accepted, ${r.rollbacks} rollbacks, ${r.seconds.toFixed(1)} s`,
+      `wrote ${written.join(', ')}`,
+      '',
+    ].join('\n'),
+  )
+}
+
+export function register(program: Command): void {
+  program
+    .command('match')
+    .description('resynthesize a sample (WAV) into a DX7 patch')
+    .argument('<sample>', 'WAV file, mono or stereo, 8..192 kHz, one note')
+    .requiredOption('--out <file>', 'output .syx (single voice)')
+    .option('--key <n>', 'MIDI key the patch must reproduce the sample at (default: smpl unity note, else detected pitch)')
+    .option('--name <name>', 'voice name, up to 10 characters (default: from the file name)')
+    .option('--seconds <s>', 'time budget in seconds', '30')
+    .option('--plant <p>', 'fm or subtractive', 'fm')
+    .option('--algorithm <n>', 'DX7 algorithm 1..32, or auto', 'auto')
+    .option('--seed <s>', 'random seed', '1')
+    .option('--report <file>', 'write the JSON report (distances, key, per-step trajectories)')
+    .option('--wav <file>', 'write the reference render of the patch')
+    .option('--plot <file>', 'write an SVG of the loss and gain curves')
+    .option('--no-progress', 'no progress bar')
+    .action((sample: string, opts: MatchCliOptions) => runMatch(sample, opts))
+}
