@@ -16,8 +16,9 @@ export interface StftLayout {
   /** Hann window with the level scale folded in (length fftSize) */
   readonly window: Float64Array
   readonly plan: RealFftPlan
-  /** scratch, one frame */
+  /** scratch: one frame, and two frames interleaved as one complex frame */
   readonly frameBuf: Float64Array
+  readonly pairBuf: Float64Array
   /** numbers per frame in a `spectra` array: 2·fftSize (fft.js fills a full-length complex buffer) */
   readonly spectrumStride: number
 }
@@ -54,18 +55,37 @@ export function createStftLayout(numSamples: number, fftSize: number, hopSize: n
     window: scaledHannWindow(fftSize),
     plan,
     frameBuf: new Float64Array(fftSize),
+    pairBuf: new Float64Array(2 * fftSize),
     spectrumStride: 2 * fftSize,
   }
 }
 
-/** Copies the windowed frame f of `audio` into layout.frameBuf, zeros outside the signal. */
-function loadFrame(audio: Float32Array, layout: StftLayout, f: number): void {
-  const { fftSize, window, frameBuf, numSamples } = layout
+/** Writes the windowed frame f of `audio` into buf[stride·n + lane] (zeros outside the signal). */
+function loadFrame(audio: Float32Array, layout: StftLayout, f: number, buf: Float64Array, stride: number, lane: number): void {
+  const { fftSize, window, numSamples } = layout
   const start = f * layout.hopSize - (fftSize >>> 1)
   const lo = Math.max(0, -start)
   const hi = Math.min(fftSize, numSamples - start)
-  if (lo > 0 || hi < fftSize) frameBuf.fill(0)
-  for (let n = lo; n < hi; n++) frameBuf[n] = audio[start + n]! * window[n]!
+  for (let n = 0; n < lo; n++) buf[stride * n + lane] = 0
+  for (let n = lo; n < hi; n++) buf[stride * n + lane] = audio[start + n]! * window[n]!
+  for (let n = Math.max(hi, lo); n < fftSize; n++) buf[stride * n + lane] = 0
+}
+
+/** Adds the windowed gradient buf[stride·n + lane] of frame f into gradAudio (the transpose of loadFrame). */
+function addFrame(gradAudio: Float32Array | Float64Array, layout: StftLayout, f: number, buf: Float64Array, stride: number, lane: number): void {
+  const { fftSize, window, numSamples } = layout
+  const start = f * layout.hopSize - (fftSize >>> 1)
+  const lo = Math.max(0, -start)
+  const hi = Math.min(fftSize, numSamples - start)
+  for (let n = lo; n < hi; n++) gradAudio[start + n]! += buf[stride * n + lane]! * window[n]!
+}
+
+function powerOf(spectrum: Float64Array, power: Float64Array, p: number, bins: number): void {
+  for (let k = 0; k < bins; k++) {
+    const re = spectrum[2 * k]!
+    const im = spectrum[2 * k + 1]!
+    power[p + k] = re * re + im * im
+  }
 }
 
 /** Per-frame views into a `spectra` array (frames × spectrumStride), made once per workspace. */
@@ -80,23 +100,26 @@ export function spectrumViews(layout: StftLayout, spectra: Float64Array): Float6
  * backward pass) and `power` (frames × bins, |X|² with the level scale above).
  */
 export function powerSpectrogram(audio: Float32Array, layout: StftLayout, spectra: Float64Array[], power: Float64Array): void {
-  const { frames, bins, plan, frameBuf } = layout
-  for (let f = 0; f < frames; f++) {
-    loadFrame(audio, layout, f)
-    const spectrum = spectra[f]!
-    plan.forward(frameBuf, spectrum)
-    const p = f * bins
-    for (let k = 0; k < bins; k++) {
-      const re = spectrum[2 * k]!
-      const im = spectrum[2 * k + 1]!
-      power[p + k] = re * re + im * im
-    }
+  const { frames, bins, plan, frameBuf, pairBuf } = layout
+  // frames two at a time through one complex FFT; an odd last frame alone
+  let f = 0
+  for (; f + 1 < frames; f += 2) {
+    loadFrame(audio, layout, f, pairBuf, 2, 0)
+    loadFrame(audio, layout, f + 1, pairBuf, 2, 1)
+    plan.forwardPair(pairBuf, spectra[f]!, spectra[f + 1]!)
+    powerOf(spectra[f]!, power, f * bins, bins)
+    powerOf(spectra[f + 1]!, power, (f + 1) * bins, bins)
+  }
+  if (f < frames) {
+    loadFrame(audio, layout, f, frameBuf, 1, 0)
+    plan.forward(frameBuf, spectra[f]!)
+    powerOf(spectra[f]!, power, f * bins, bins)
   }
 }
 
 /**
  * Backward of `powerSpectrogram`: ADDS ∂L/∂audio into `gradAudio` given ∂L/∂power (frames × bins) and the
- * per-frame spectra saved by the forward pass. Frames whose gradient is all zero are skipped.
+ * per-frame spectra saved by the forward pass.
  */
 export function powerSpectrogramBackward(
   audio: Float32Array,
@@ -106,21 +129,15 @@ export function powerSpectrogramBackward(
   gradAudio: Float32Array | Float64Array,
 ): void {
   void audio // the saved spectra carry all the forward state needed
-  const { frames, bins, fftSize, hopSize, window, plan, frameBuf, numSamples } = layout
-  for (let f = 0; f < frames; f++) {
-    const p = f * bins
-    let any = false
-    for (let k = 0; k < bins; k++) {
-      if (gradPower[p + k] !== 0) {
-        any = true
-        break
-      }
-    }
-    if (!any) continue
-    plan.powerBackward(spectra[f]!, gradPower, p, frameBuf)
-    const start = f * hopSize - (fftSize >>> 1)
-    const lo = Math.max(0, -start)
-    const hi = Math.min(fftSize, numSamples - start)
-    for (let n = lo; n < hi; n++) gradAudio[start + n]! += frameBuf[n]! * window[n]!
+  const { frames, bins, plan, frameBuf, pairBuf } = layout
+  let f = 0
+  for (; f + 1 < frames; f += 2) {
+    plan.powerBackwardPair(spectra[f]!, spectra[f + 1]!, gradPower, f * bins, (f + 1) * bins, pairBuf)
+    addFrame(gradAudio, layout, f, pairBuf, 2, 0)
+    addFrame(gradAudio, layout, f + 1, pairBuf, 2, 1)
+  }
+  if (f < frames) {
+    plan.powerBackward(spectra[f]!, gradPower, f * bins, frameBuf)
+    addFrame(gradAudio, layout, f, frameBuf, 1, 0)
   }
 }

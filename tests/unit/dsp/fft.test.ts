@@ -82,3 +82,37 @@ test('powerBackward equals the adjoint of 2·g·X', () => {
     for (let i = 0; i < n; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-9 * n, `n=${n} sample ${i}`)
   }
 })
+
+test('pair transforms equal two single ones', () => {
+  const rng = createRng(4)
+  for (const n of [8, 64, 1024]) {
+    const plan = getRealFftPlan(n)
+    const x1 = Float64Array.from({ length: n }, () => rng.normal())
+    const x2 = Float64Array.from({ length: n }, () => rng.normal())
+    const pair = new Float64Array(2 * n)
+    for (let i = 0; i < n; i++) {
+      pair[2 * i] = x1[i]!
+      pair[2 * i + 1] = x2[i]!
+    }
+    const s1 = new Float64Array(2 * n)
+    const s2 = new Float64Array(2 * n)
+    const p1 = new Float64Array(2 * n)
+    const p2 = new Float64Array(2 * n)
+    plan.forward(x1, s1)
+    plan.forward(x2, s2)
+    plan.forwardPair(pair, p1, p2)
+    for (let i = 0; i < n + 2; i++) {
+      assert.ok(Math.abs(p1[i]! - s1[i]!) < 1e-9 * n && Math.abs(p2[i]! - s2[i]!) < 1e-9 * n, `n=${n} index ${i}`)
+    }
+    const gradPower = Float64Array.from({ length: n + 2 }, () => rng.normal())
+    const want1 = new Float64Array(n)
+    const want2 = new Float64Array(n)
+    plan.powerBackward(s1, gradPower, 0, want1)
+    plan.powerBackward(s2, gradPower, n / 2 + 1, want2)
+    const got = new Float64Array(2 * n)
+    plan.powerBackwardPair(s1, s2, gradPower, 0, n / 2 + 1, got)
+    for (let i = 0; i < n; i++) {
+      assert.ok(Math.abs(got[2 * i]! - want1[i]!) < 1e-9 * n && Math.abs(got[2 * i + 1]! - want2[i]!) < 1e-9 * n, `n=${n} sample ${i}`)
+    }
+  }
+})
