@@ -132,3 +132,28 @@ test('a prepared target is reusable: the same candidate gives the same loss ever
   const b = lossAndAudioGrad(noise(N, 9), target, new Float32Array(N))
   assert.deepEqual(a, b)
 })
+
+test('statistics are gated by the target level: differences where the target is silent barely count', () => {
+  const half = N / 2
+  const toneThenSilence = Float32Array.from(sine(N, SR, 440), (x, i) => (i < half ? x : 0))
+  const target = prepareTarget(toneThenSilence, SR, { weights: ALL_ON })
+  const quietNoise = noise(N, 12, 1e-4) // −80 dB hiss
+  const hissInSilence = Float32Array.from(toneThenSilence, (x, i) => (i < half ? x : quietNoise[i]!))
+  const wrongTone = Float32Array.from(sine(N, SR, 880), (x, i) => (i < half ? x : 0))
+  const gated = lossAndAudioGrad(hissInSilence, target, null).terms
+  const loud = lossAndAudioGrad(wrongTone, target, null).terms
+  for (const stat of ['centroid', 'rolloff', 'peakiness'] as const) {
+    assert.ok(gated[stat]! < 0.05 * loud[stat]!, `${stat}: hiss in silence ${gated[stat]} vs wrong tone ${loud[stat]}`)
+  }
+})
+
+test('long FFTs hop by at most fftSize/maxOverlap; Infinity keeps hopSize everywhere', () => {
+  const audio = sine(N, SR, 440)
+  const candidate = sine(N, SR, 450)
+  const capped = lossAndAudioGrad(candidate, prepareTarget(audio, SR), null).terms.logMel!
+  const dense = lossAndAudioGrad(candidate, prepareTarget(audio, SR, { maxOverlap: Infinity }), null).terms.logMel!
+  // the same features, sampled more or less densely in time: close but not identical
+  assert.notEqual(capped, dense)
+  assert.ok(Math.abs(capped - dense) < 0.2 * dense, `capped ${capped} dense ${dense}`)
+  assert.throws(() => prepareTarget(audio, SR, { maxOverlap: 0.5 }), /maxOverlap 0.5/)
+})
