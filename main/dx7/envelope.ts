@@ -26,12 +26,13 @@ export function egIncrementQ24(qrate: number): number {
 }
 
 /** Dexed's static hold before a stage whose target equals the current level (facts §5.4), in samples at fs.
- * The table is in samples at 44.1 kHz; we keep its duration in seconds at any rate, like the scaled increments. */
+ * The table is in samples at 44.1 kHz and Dexed multiplies the count by 44100/fs (like the increments), so the hold
+ * is 8% shorter in seconds at 48 kHz than at 44.1 kHz; we follow Dexed rather than keep the seconds. */
 export function egStaticHoldSamples(egRate: number, rateScalingDelta: number, isSilentAttack: boolean, sampleRate: number): number {
   const rate = Math.min(99, egRate + rateScalingDelta)
   let hold = rate < 77 ? EG_STATIC_HOLD_SAMPLES_44K[rate]! : 20 * (99 - rate)
   if (isSilentAttack && rate < 77) hold = Math.floor(hold / 20)
-  return Math.floor((hold * sampleRate) / EG_CALIBRATION_RATE_HZ)
+  return Math.floor((hold * EG_CALIBRATION_RATE_HZ) / sampleRate)
 }
 
 export class Envelope {
@@ -84,11 +85,10 @@ export class Envelope {
   next(): number {
     if (this.staticCount > 0) {
       this.staticCount -= BLOCK
-      if (this.staticCount <= 0) {
-        this.staticCount = 0
-        this.advance(this.stage + 1)
-      }
-      return this.levelQ24
+      if (this.staticCount > 0) return this.levelQ24
+      // Hold over: the next stage starts moving in this same block (as Dexed).
+      this.staticCount = 0
+      this.advance(this.stage + 1)
     }
     if (this.stage < 3 || (this.stage < 4 && !this.down)) {
       if (this.rising) {
@@ -127,8 +127,9 @@ export class Envelope {
     const qrate = Math.min(63, egQrate(this.rates[stage]!) + this.rateScalingDelta)
     this.incQ24 = Math.trunc(egIncrementQ24(qrate) * this.rateScale)
     const isSilentAttack = stage === 0 && egLevel === 0
-    if (this.targetQ24 === this.levelQ24 || isSilentAttack) {
-      this.staticCount = egStaticHoldSamples(this.rates[stage]!, this.rateScalingDelta, isSilentAttack, this.sampleRate)
-    }
+    // A new stage (or key-off) always cancels a running hold.
+    this.staticCount = this.targetQ24 === this.levelQ24 || isSilentAttack
+      ? egStaticHoldSamples(this.rates[stage]!, this.rateScalingDelta, isSilentAttack, this.sampleRate)
+      : 0
   }
 }

@@ -2,9 +2,12 @@
 // pitch EG, pitch/amp modulation, each operator's EG level → gain and frequency. Per sample: the operator kernels.
 // Operators run OP6 → OP1 so every modulator is ready before its target (facts §2).
 // Choices (facts UNSURE points follow Dexed): Dexed detune, keyboard-scaling rounding, transpose, EG scaled by
-// 44100/fs with static holds, AM (MSFA has none), fixed-frequency operators get pitch bend only, algorithms 4/6
-// run their multi-operator feedback loop as Dexed's default "Mark I" engine (shift + 2). No carrier-count
-// attenuation (MSFA/Dexed just sum carriers).
+// 44100/fs with static holds, AM (MSFA has none), fixed-frequency operators get pitch bend only. Algorithms 4/6
+// run their multi-operator feedback loop sample by sample as the hardware does (VDX7: the loop end's last two
+// outputs, averaged, go into OP6's phase) with the same scaling per FB step as self-feedback. Dexed's "Mark I"
+// engine also runs the loop, but mixes gain scales of its two kernels and adds 2 to the shift for its own kernel
+// (it does so for algorithm 32's self-feedback too), so we do not copy that; MSFA plays these algorithms with no
+// feedback at all. No carrier-count attenuation (MSFA/Dexed just sum carriers).
 // Output scale: Dexed/MSFA float = int16/32768 with int16 = engine >> 13, i.e. float = Q24 sum / 2^28, so one
 // full-level carrier peaks at 2^25/2^28 = 0.125; each note is clipped to ±1 on its own, as Dexed does per voice.
 
@@ -104,8 +107,8 @@ export class Dx7Note {
       this.fixed[k] = op.oscMode
       this.ampModSens[k] = AMP_MOD_SENS_TABLE[op.ampModSens]!
     }
-    // fb_shift = 8 − FB; the kernels use 2^−(shift+1); Mark I loops shift 2 more (facts §6, §2).
-    const fbShift = 8 - voice.feedback + (this.routing.loop.length > 0 ? 2 : 0)
+    // fb_shift = 8 − FB; the kernels use 2^−(shift+1) (facts §6), loops included (see the header).
+    const fbShift = 8 - voice.feedback
     this.fbScale = voice.feedback === 0 ? 0 : 2 ** -(fbShift + 1)
     this.pitchModDepth = scaleModDepth(voice.lfoPitchModDepth)
     this.ampModDepth = scaleModDepth(voice.lfoAmpModDepth)

@@ -60,8 +60,8 @@ export function addSineFeedback(out: Float64Array, n: number, phase: number, inc
 }
 
 /**
- * A feedback loop through a chain of 2 or 3 operators (algorithms 4 and 6), run one sample at a time as Dexed's
- * default "Mark I" engine does: chain[0] (OP6) takes the average of the last operator's last two outputs,
+ * A feedback loop through a chain of 2 or 3 operators (algorithms 4 and 6), run one sample at a time as the
+ * hardware does (facts §2, VDX7): chain[0] (OP6) takes the average of the last operator's last two outputs,
  * each operator modulates the next, and the last one (OP4 or OP5, a carrier) is added to `out`.
  * phases/incs/gains/dGains are indexed by chain position; `history` is the last operator's [y[n−2], y[n−1]].
  */

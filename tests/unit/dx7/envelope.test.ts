@@ -95,10 +95,12 @@ test('keyboard rate scaling makes high notes decay faster', () => {
 })
 
 test('Dexed static hold: a stage whose level equals the current one waits before the next stage', () => {
-  // L1 = L2 (same EG level), R2 = 50: Dexed holds 6615 samples at 44.1 kHz (0.15 s) before heading for L3.
+  // L1 = L2 (same EG level), R2 = 50: Dexed holds 6615 samples (0.15 s at 44.1 kHz) before heading for L3, and
+  // scales that count by 44100/fs like its increments: 6615·44100/28160 samples = 0.368 s at this test's rate.
   const held = timeTo(levels(op1Voice({ egRates: [99, 50, 99, 99], egLevels: [99, 99, 0, 0] }), 1, 0), -20, 'down')
   const direct = timeTo(levels(op1Voice({ egRates: [99, 99, 99, 99], egLevels: [99, 0, 0, 0] }), 1, 0), -20, 'down')
-  assert.ok(held > 0.14 && held < 0.17, `hold took ${held} s`)
+  const expected = (6615 * 44100) / SR / SR
+  assert.ok(Math.abs(held - expected) < 0.02, `hold took ${held} s, expected ${expected}`)
   assert.ok(direct < 0.02, `no hold should be fast, took ${direct} s`)
 })
 

@@ -98,7 +98,7 @@ test('feedback grows the harmonics monotonically (FB 0..7 on a lone carrier)', (
   assert.ok(previous > 2, `FB 7 should be bright, centroid ${previous}`)
 })
 
-test('algorithms 4 and 6 feed back through their loop (Mark I): FB matters only when the loop is complete', () => {
+test('algorithms 4 and 6 feed back through their loop (as the hardware): FB matters only when the loop is complete', () => {
   for (const algorithm of [4, 6]) {
     const render = (feedback: number, op6Level: number): number => {
       const voice = { ...initVoice(), algorithm, feedback }
