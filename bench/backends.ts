@@ -9,7 +9,7 @@ import type { RenderContext } from '../main/plants/plant.ts'
 const BATCHES = [1, 8, 32]
 // The match working rate (main/engine/match-front-end.ts) and a typical trimmed note length.
 const CTX: RenderContext = { sampleRate: 22050, numSamples: 22050, note: 60, velocity: 100, holdSec: 0.6 }
-const PLANTS = [{ plant: 'fm6', algorithm: 5 }]
+const PLANTS = [{ plant: 'fm6', algorithm: 5 }, { plant: 'subtractive', algorithm: 0 }]
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name)
@@ -47,7 +47,7 @@ export async function run(args: string[]): Promise<unknown> {
     for (const batch of BATCHES) {
       const ts = await stepsPerSecond('ts', plant, algorithm, batch, args)
       const ort = await stepsPerSecond('ort', plant, algorithm, batch, args)
-      rows.push({ plant: `${plant}/alg${algorithm}`, batch, ts: ts.stepsPerSec, ort: ort.stepsPerSec, ortProvider: ort.provider, faster: ort.stepsPerSec > ts.stepsPerSec ? 'ort' : 'ts' })
+      rows.push({ plant: plant === 'fm6' ? `${plant}/alg${algorithm}` : plant, batch, ts: ts.stepsPerSec, ort: ort.stepsPerSec, ortProvider: ort.provider, faster: ort.stepsPerSec > ts.stepsPerSec ? 'ort' : 'ts' })
     }
   }
   console.log(`context: ${CTX.numSamples} samples at ${CTX.sampleRate} Hz; a step = loss + ∂loss/∂θ for the whole batch`)

@@ -4,7 +4,7 @@
 // points go through lossAndGrad as one batch, so this also exercises batching.
 // The plant's per-parameter check in float64 is main/plants/gradcheck.ts; this one covers what the backend adds.
 import { createRng } from '../common/rng.ts'
-import type { RenderContext } from '../plants/plant.ts'
+import type { ParamSpec, RenderContext } from '../plants/plant.ts'
 import type { GradientBackend } from './backend.ts'
 
 export interface BackendGradcheckOptions {
@@ -16,12 +16,15 @@ export interface BackendGradcheckOptions {
   tolerance: number // worst relative error allowed
   margin: number // θ drawn from [margin, 1 − margin]
   /**
-   * Parameter groups the directions leave out. Default: frequency. The loss oscillates in the frequency
-   * parameters on the scale of a partial crossing a bin, far below any step a float32 difference can resolve;
-   * the engine treats them as structural (moved by local tests, not by gradients) for the same reason.
+   * Parameters the directions leave out. Default: pitch-like ones (group frequency, or unit ratio, semitones,
+   * cents). The loss oscillates in them on the scale of a partial crossing a bin, far below any step a
+   * float32 difference can resolve; the engine moves them by local tests rather than gradients for the same reason.
    */
-  skipGroups: string[]
+  skip: (spec: ParamSpec) => boolean
 }
+
+export const isPitchLike = (spec: ParamSpec): boolean =>
+  spec.group === 'frequency' || spec.unit === 'ratio' || spec.unit === 'semitones' || spec.unit === 'cents'
 
 export const DEFAULT_BACKEND_GRADCHECK: BackendGradcheckOptions = {
   seed: 1,
@@ -31,7 +34,7 @@ export const DEFAULT_BACKEND_GRADCHECK: BackendGradcheckOptions = {
   stepTheta: 1e-4,
   tolerance: 0.05,
   margin: 0.05,
-  skipGroups: ['frequency'],
+  skip: isPitchLike,
 }
 
 export interface DirectionCheck {
@@ -74,7 +77,7 @@ export async function backendGradcheck(backend: GradientBackend, options: Partia
     await backend.lossAndGrad(theta, 1, ctx, target, grad)
     const dirs: Float32Array[] = []
     for (let d = 0; d < opts.directions; d++) {
-      const dir = Float32Array.from(backend.params, (spec) => (opts.skipGroups.includes(spec.group) ? 0 : rng.normal()))
+      const dir = Float32Array.from(backend.params, (spec) => (opts.skip(spec) ? 0 : rng.normal()))
       const len = Math.hypot(...dir)
       for (let i = 0; i < p; i++) dir[i]! /= len
       dirs.push(dir)
@@ -87,7 +90,7 @@ export async function backendGradcheck(backend: GradientBackend, options: Partia
     // |d·∇L| ≤ ‖∇L‖ on the checked parameters: 2 % of that is the floor that keeps a direction the loss
     // barely sees from failing on float32 noise.
     let normSq = 0
-    for (let i = 0; i < p; i++) if (!opts.skipGroups.includes(backend.params[i]!.group)) normSq += grad[i]! * grad[i]!
+    for (let i = 0; i < p; i++) if (!opts.skip(backend.params[i]!)) normSq += grad[i]! * grad[i]!
     const floor = 0.02 * Math.sqrt(normSq)
     dirs.forEach((dir, d) => {
       const numeric = (losses[2 * d]!.loss - losses[2 * d + 1]!.loss) / (2 * opts.stepTheta)

@@ -4,22 +4,28 @@ import { createTsBackend } from './ts/ts-backend.ts'
 import { createOrtBackend } from './ort/ort-backend.ts'
 import { createFm6Synth } from '../plants/fm6-synth.ts'
 import type { OscMode } from '../plants/fm6-params.ts'
+import { createSubtractiveSynth, type FilterKind } from '../plants/subtractive-synth.ts'
 
 export interface PlantChoice {
   /** fm6: DX7 algorithm 1..32 (default 1). */
   algorithm?: number
   /** fm6: ratio (0) or fixed (1) per operator, OP1 first (default all ratio). */
   oscModes?: readonly OscMode[]
+  /** subtractive: the low-pass filter (default biquad). */
+  filter?: FilterKind
 }
 
-export const BACKEND_PLANTS = ['fm6'] as const
+export const BACKEND_PLANTS = ['fm6', 'subtractive'] as const
 
 export function synthSource(plantId: string, choice: PlantChoice = {}): SynthSource {
   if (plantId === 'fm6' || plantId === 'fm') {
     const structure = { algorithm: choice.algorithm ?? 1, oscModes: choice.oscModes ?? [0, 0, 0, 0, 0, 0] }
     return { id: `fm6/alg${structure.algorithm}`, createSynth: () => createFm6Synth(structure) }
   }
-  // TODO: add 'subtractive' once main/plants exports its synth factory (createSubtractiveSynth).
+  if (plantId === 'subtractive') {
+    const filter = choice.filter ?? 'biquad'
+    return { id: `subtractive/${filter}`, createSynth: () => createSubtractiveSynth({ filter }) }
+  }
   throw new RangeError(`plant "${plantId}" has no backend yet; choose one of: ${BACKEND_PLANTS.join(', ')}`)
 }
 

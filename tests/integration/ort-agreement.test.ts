@@ -2,7 +2,7 @@
 // TypeScript backend's within float32 tolerance.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createBackend } from '../../main/backends/create-backend.ts'
+import { createBackend, type PlantChoice } from '../../main/backends/create-backend.ts'
 import { createRng } from '../../main/common/rng.ts'
 import type { RenderContext } from '../../main/plants/plant.ts'
 import type { OscMode } from '../../main/plants/fm6-params.ts'
@@ -20,12 +20,19 @@ function targetTone(): Float32Array {
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0))
 
+const cases: { name: string; plant: string; seed: number; choice: PlantChoice }[] = []
 for (let algorithm = 1; algorithm <= 32; algorithm++) {
-  test(`fm6 algorithm ${algorithm}: ORT and TypeScript backends agree on loss and ∂loss/∂θ`, async () => {
-    const rng = createRng(100 + algorithm)
-    const oscModes = Array.from({ length: 6 }, () => (rng.next() < 0.2 ? 1 : 0)) as OscMode[]
-    const ts = await createBackend('ts', 'fm6', { algorithm, oscModes })
-    const ort = await createBackend('ort', 'fm6', { algorithm, oscModes, threads: 1 })
+  const rng = createRng(100 + algorithm)
+  const oscModes = Array.from({ length: 6 }, () => (rng.next() < 0.2 ? 1 : 0)) as OscMode[]
+  cases.push({ name: `fm6 algorithm ${algorithm}`, plant: 'fm6', seed: 100 + algorithm, choice: { algorithm, oscModes } })
+}
+for (const filter of ['biquad', 'ladder'] as const) cases.push({ name: `subtractive ${filter}`, plant: 'subtractive', seed: 7, choice: { filter } })
+
+for (const { name, plant, seed, choice } of cases) {
+  test(`${name}: ORT and TypeScript backends agree on loss and ∂loss/∂θ`, async () => {
+    const rng = createRng(seed)
+    const ts = await createBackend('ts', plant, choice)
+    const ort = await createBackend('ort', plant, { ...choice, threads: 1 })
     const p = ts.params.length
     // θ away from the clamp edges, with operator levels high enough that every operator is heard.
     const theta = Float32Array.from({ length: BATCH * p }, () => 0.15 + 0.7 * rng.next())

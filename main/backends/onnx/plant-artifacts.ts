@@ -13,6 +13,7 @@ import { lossTermNames } from './loss-graph.ts'
 import { resolveLossConfig, type LossConfig } from '../../dsp/loss.ts'
 import type { ParamSpec } from '../../plants/plant.ts'
 import { fm6Params } from '../../plants/fm6-params.ts'
+import { subtractiveParams } from '../../plants/subtractive-params.ts'
 
 /** The context artifacts are built for: the match working rate (22050 Hz) and 1 s, one candidate. */
 export const ARTIFACT_CONTEXT = { sampleRate: 22050, numSamples: 22050, batch: 1 } as const
@@ -24,11 +25,14 @@ export interface ArtifactPlant {
 
 /**
  * The plants artifacts are built for. fm6's θ layout depends only on the oscillator modes, not the algorithm,
- * so one set serves all 32 algorithms (all-ratio modes; fixed-mode operators change ids, not sizes).
- * TODO: add the subtractive plant when main/plants exports its parameter table.
+ * so one set serves all 32 algorithms (all-ratio modes; fixed-mode operators change ids, not sizes); the
+ * subtractive plant's table is the same for both filters.
  */
 export function artifactPlants(): ArtifactPlant[] {
-  return [{ id: 'fm6', params: fm6Params([0, 0, 0, 0, 0, 0]) }]
+  return [
+    { id: 'fm6', params: fm6Params([0, 0, 0, 0, 0, 0]) },
+    { id: 'subtractive', params: subtractiveParams() },
+  ]
 }
 
 const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex')

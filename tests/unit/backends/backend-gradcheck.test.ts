@@ -17,6 +17,17 @@ for (const algorithm of [1, 4, 32]) {
   }
 }
 
+for (const filter of ['biquad', 'ladder'] as const) {
+  for (const kind of ['ts', 'ort'] as const) {
+    test(`${kind} backend, subtractive ${filter}: ∂loss/∂θ matches finite differences of its own loss`, async () => {
+      const backend = await createBackend(kind, 'subtractive', { filter, threads: 1 })
+      const report = await backendGradcheck(backend)
+      await backend.dispose()
+      assert.ok(report.ok, `worst relative error ${report.worstRelError} > ${report.tolerance}: ${JSON.stringify(report.checks)}`)
+    })
+  }
+}
+
 test('the check fails a backend whose gradient is off by a factor', async () => {
   const inner = await createBackend('ts', 'fm6', { algorithm: 1 })
   const broken: GradientBackend = {
