@@ -6,6 +6,7 @@ import { register as registerInfo } from './info.ts'
 import { register as registerRender } from './render.ts'
 import { register as registerConvert } from './convert.ts'
 import { register as registerMatch } from './match.ts'
+import { register as registerGradcheck } from './gradcheck.ts'
 
 export function register(program: Command): void {
   playCli.register(program)
@@ -15,4 +16,5 @@ export function register(program: Command): void {
   registerRender(program)
   registerConvert(program)
   registerMatch(program)
+  registerGradcheck(program)
 }
