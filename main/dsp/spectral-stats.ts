@@ -1,9 +1,13 @@
 // Per-frame spectral statistics of a power spectrogram (frames × bins, bins = fftSize/2 + 1, bin k at
 // k/(bins − 1) of Nyquist), each differentiable, each with its backward pass that ADDS into gradPower.
 // All four ignore overall level, so they describe timbre; the loss gates them by the target's frame level.
-// Small floors keep every value finite on silence (a silent frame reads as flat: centroid 0.5, flatness 1).
+// Small floors keep every value finite on silence (a silent frame reads as flat: centroid 0.5, log flatness 0).
 
-/** Added to power before sqrt/log; 1e-10 is −100 dB re a full-scale sine, under any audible partial. */
+/**
+ * Added to power before sqrt/log so silence stays finite. 1e-10 is −100 dB re a full-scale sine: under any
+ * audible partial, and close to a 16-bit recording's noise floor, so a clean synthetic candidate and a
+ * recorded target see a similar floor.
+ */
 export const STATS_POWER_FLOOR = 1e-10
 /**
  * Centroid: magnitude-weighted mean frequency, as a fraction of Nyquist (0..1). Sensitive to brightness;
@@ -124,34 +128,37 @@ export function spectralRolloffBackward(power: Float64Array, frames: number, bin
 }
 
 /**
- * Log flatness: ln(geometric mean / arithmetic mean) of power, ≤ 0; about −0.6 for white noise, far below for
- * a few partials. In log units because tonal sounds all have linear flatness ≈ 0. Sensitive to noise and
- * to the floor between partials.
+ * Floor for the flatness, relative to the frame's mean bin power: q_k = P_k + δ, δ = 1e-4·mean(P) + 1e-10.
+ * A fixed floor would make the flatness of a clean tone depend on its level, and its gradient 1/(P_k + δ)
+ * would grow without bound in the empty bins between partials (it did: 100× the log-mel gradient on an FM
+ * tone), pushing the optimiser to fill the floor with junk. Relative, the flatness ignores level and only
+ * sees bins within 40 dB of the mean bin power (≈ 65 dB under a lone partial at 1024 points).
+ */
+export const FLATNESS_RELATIVE_FLOOR = 1e-4
+
+/**
+ * Log flatness: ln(geometric mean / arithmetic mean) of q = power + δ (δ above), in ln(1e-4)..0; about −0.6
+ * for white noise, far below for a few partials. In log units because tonal sounds all have linear
+ * flatness ≈ 0. Sensitive to noise and to the floor between partials.
  */
 export function spectralFlatness(power: Float64Array, frames: number, bins: number, out: Float64Array): void {
   for (let f = 0; f < frames; f++) {
     const p = f * bins
-    let sumLog = 0
     let sum = 0
+    for (let k = 0; k < bins; k++) sum += power[p + k]!
+    const floor = (FLATNESS_RELATIVE_FLOOR * sum) / bins + STATS_POWER_FLOOR
+    let sumLog = 0
     // Σ ln q as ln of products of 8: one log per 8 bins. 8 factors in [1e-10, 1e30] cannot leave the
     // double range; a product that does (absurd levels) falls back to one log per bin.
     let k = 0
     for (; k + 8 <= bins; k += 8) {
       let prod = 1
-      for (let j = k; j < k + 8; j++) {
-        const q = power[p + j]! + STATS_POWER_FLOOR
-        prod *= q
-        sum += q
-      }
+      for (let j = k; j < k + 8; j++) prod *= power[p + j]! + floor
       if (prod > 1e-300 && prod < 1e300) sumLog += Math.log(prod)
-      else for (let j = k; j < k + 8; j++) sumLog += Math.log(power[p + j]! + STATS_POWER_FLOOR)
+      else for (let j = k; j < k + 8; j++) sumLog += Math.log(power[p + j]! + floor)
     }
-    for (; k < bins; k++) {
-      const q = power[p + k]! + STATS_POWER_FLOOR
-      sumLog += Math.log(q)
-      sum += q
-    }
-    out[f] = sumLog / bins - Math.log(sum / bins)
+    for (; k < bins; k++) sumLog += Math.log(power[p + k]! + floor)
+    out[f] = sumLog / bins - Math.log(sum / bins + floor)
   }
 }
 
@@ -161,8 +168,14 @@ export function spectralFlatnessBackward(power: Float64Array, frames: number, bi
     if (g === 0) continue
     const p = f * bins
     let sum = 0
-    for (let k = 0; k < bins; k++) sum += power[p + k]! + STATS_POWER_FLOOR
-    for (let k = 0; k < bins; k++) gradPower[p + k]! += g * (1 / (bins * (power[p + k]! + STATS_POWER_FLOOR)) - 1 / sum)
+    for (let k = 0; k < bins; k++) sum += power[p + k]!
+    const floor = (FLATNESS_RELATIVE_FLOOR * sum) / bins + STATS_POWER_FLOOR
+    let sumInv = 0
+    for (let k = 0; k < bins; k++) sumInv += 1 / (power[p + k]! + floor)
+    // F = (1/K)·Σ ln(P_k + δ) − ln(S/K + δ), δ = ρ·S/K + δ0, ∂δ/∂P_j = ρ/K:
+    // ∂F/∂P_j = 1/(K·(P_j + δ)) + (ρ/K²)·Σ_k 1/(P_k + δ) − (1 + ρ)/(K·(S/K + δ))
+    const common = (FLATNESS_RELATIVE_FLOOR * sumInv) / (bins * bins) - (1 + FLATNESS_RELATIVE_FLOOR) / (bins * (sum / bins + floor))
+    for (let k = 0; k < bins; k++) gradPower[p + k]! += g * (1 / (bins * (power[p + k]! + floor)) + common)
   }
 }
 
