@@ -65,7 +65,11 @@ export function spectrogramBytes(samples: Float32Array, sampleRate: number, fram
   return out
 }
 
-export function soundView(samples: Float32Array, sampleRate: number): SoundView {
+/** Pictures of a sound scaled to its own peak, so target and patch compare by shape, not by loudness. */
+export function soundView(raw: Float32Array, sampleRate: number): SoundView {
+  let peak = 0
+  for (let i = 0; i < raw.length; i++) peak = Math.max(peak, Math.abs(raw[i]!))
+  const samples = peak > 0 ? raw.map((v) => v / peak) : raw
   const waveform = new Float32Array(VIEW_COLUMNS * 2)
   waveformColumns(samples, VIEW_COLUMNS, waveform)
   return {

@@ -264,7 +264,12 @@ export class StudioService {
     },
     importSysex: (r: { name: string; bytes: Uint8Array }) => {
       this.requireIdleMatch('importing')
-      const parsed = parseSysex(r.bytes)
+      let parsed: ReturnType<typeof parseSysex>
+      try {
+        parsed = parseSysex(r.bytes)
+      } catch (error) {
+        throw new Error(`"${r.name}" is not a DX7 voice or bank: ${(error as Error).message}`)
+      }
       if (parsed.kind === 'voice') {
         this.commitEdit({ kind: 'replaceVoice', voice: parsed.voices[0]!, label: `Import "${parsed.voices[0]!.name.trim()}"` }, 'record')
       } else {
