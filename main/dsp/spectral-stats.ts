@@ -30,6 +30,7 @@ export function spectralCentroid(power: Float64Array, frames: number, bins: numb
 
 export function spectralCentroidBackward(power: Float64Array, frames: number, bins: number, gradOut: Float64Array, gradPower: Float64Array): void {
   const dNu = 1 / (bins - 1)
+  const invMag = new Float64Array(bins) // per call, not per frame: one sqrt per bin
   for (let f = 0; f < frames; f++) {
     const g = gradOut[f]!
     if (g === 0) continue
@@ -38,15 +39,14 @@ export function spectralCentroidBackward(power: Float64Array, frames: number, bi
     let weighted = 0
     for (let k = 0; k < bins; k++) {
       const m = Math.sqrt(power[p + k]! + STATS_POWER_FLOOR)
+      invMag[k] = 1 / m
       sum += m
       weighted += k * m
     }
     const c = (weighted * dNu) / sum
     // ∂c/∂m_k = (ν_k − c)/Σm, ∂m_k/∂P_k = 1/(2·m_k)
     const scale = g / (2 * sum)
-    for (let k = 0; k < bins; k++) {
-      gradPower[p + k]! += (scale * (k * dNu - c)) / Math.sqrt(power[p + k]! + STATS_POWER_FLOOR)
-    }
+    for (let k = 0; k < bins; k++) gradPower[p + k]! += scale * (k * dNu - c) * invMag[k]!
   }
 }
 
@@ -163,6 +163,7 @@ export function spectralFlatness(power: Float64Array, frames: number, bins: numb
 }
 
 export function spectralFlatnessBackward(power: Float64Array, frames: number, bins: number, gradOut: Float64Array, gradPower: Float64Array): void {
+  const invQ = new Float64Array(bins) // per call, not per frame: one division per bin
   for (let f = 0; f < frames; f++) {
     const g = gradOut[f]!
     if (g === 0) continue
@@ -171,11 +172,16 @@ export function spectralFlatnessBackward(power: Float64Array, frames: number, bi
     for (let k = 0; k < bins; k++) sum += power[p + k]!
     const floor = (FLATNESS_RELATIVE_FLOOR * sum) / bins + STATS_POWER_FLOOR
     let sumInv = 0
-    for (let k = 0; k < bins; k++) sumInv += 1 / (power[p + k]! + floor)
+    for (let k = 0; k < bins; k++) {
+      const inv = 1 / (power[p + k]! + floor)
+      invQ[k] = inv
+      sumInv += inv
+    }
     // F = (1/K)·Σ ln(P_k + δ) − ln(S/K + δ), δ = ρ·S/K + δ0, ∂δ/∂P_j = ρ/K:
     // ∂F/∂P_j = 1/(K·(P_j + δ)) + (ρ/K²)·Σ_k 1/(P_k + δ) − (1 + ρ)/(K·(S/K + δ))
-    const common = (FLATNESS_RELATIVE_FLOOR * sumInv) / (bins * bins) - (1 + FLATNESS_RELATIVE_FLOOR) / (bins * (sum / bins + floor))
-    for (let k = 0; k < bins; k++) gradPower[p + k]! += g * (1 / (bins * (power[p + k]! + floor)) + common)
+    const common = g * ((FLATNESS_RELATIVE_FLOOR * sumInv) / (bins * bins) - (1 + FLATNESS_RELATIVE_FLOOR) / (bins * (sum / bins + floor)))
+    const perBin = g / bins
+    for (let k = 0; k < bins; k++) gradPower[p + k]! += perBin * invQ[k]! + common
   }
 }
 
