@@ -416,7 +416,9 @@ export class StudioService {
     if (this.run) throw new Error(`a ${this.run.kind} is already running; stop it first`)
     if (!this.capabilities.match) throw new Error('the matching engine is not available in this build')
     const target = this.target()
-    const options = { ...target, seconds, seed: seed ?? Date.now() % 100000, initialVoice: this.patch, name: this.patch.name }
+    // A fresh patch takes the sample's name (the DX7 shows 10 characters) so exports are recognisable.
+    const name = this.patch.name === initVoice().name ? voiceNameFrom(this.sample!.name) : this.patch.name
+    const options = { ...target, seconds, seed: seed ?? Date.now() % 100000, initialVoice: this.patch, name }
     const run = this.beginRun('match', { type: 'match', options })
     this.changed()
     return { runId: run.runId }
@@ -450,6 +452,10 @@ function unityNoteOf(bytes: Uint8Array): number | null {
   } catch {
     return null // not a WAV (or one audio-decode reads but we do not): the match detects the key itself
   }
+}
+
+function voiceNameFrom(fileName: string): string {
+  return fileName.replace(/\.[^.]*$/, '').replace(/[^\x20-\x7e]/g, '').toUpperCase().slice(0, 10) || 'MATCHED'
 }
 
 function fileStem(name: string): string {

@@ -31,6 +31,12 @@ async function chooseAlgorithm(n: number): Promise<void> {
   await page.waitForSelector(`${mainDiagram}[data-algorithm="${n}"]`)
 }
 
+/** Clears the message strip so screenshots show the studio, not old toasts. */
+async function dismissMessages(): Promise<void> {
+  await page.$$eval('.messages button', (buttons) => buttons.forEach((b) => (b as HTMLButtonElement).click()))
+  await page.waitForFunction(() => document.querySelectorAll('.messages > *').length === 0)
+}
+
 async function downloadOf(click: () => Promise<void>): Promise<Uint8Array> {
   const [download] = await Promise.all([page.waitForEvent('download'), click()])
   return new Uint8Array(readFileSync((await download.path())!))
@@ -103,6 +109,7 @@ test('drop the demo sample and match: the loss falls and the knobs move', async 
   assert.ok(afterMatch.some((v, i) => v !== before[i]), 'the match moved the knobs')
   assert.match((await page.textContent('[data-testid="undo-label"]'))!, /Match #1/)
   await page.waitForTimeout(600) // the patch picture re-renders after the run
+  await dismissMessages()
   await page.screenshot({ path: join(SCREENSHOTS, 'studio-match.png'), fullPage: true })
 })
 
@@ -128,6 +135,7 @@ test('the library imports the factory bank, searches it and loads a voice', asyn
   await page.click('[data-testid="bank-list"] [data-slot="10"]')
   const name = (await page.textContent('[data-testid="bank-list"] [data-slot="10"]'))!.slice(2).trim()
   await page.waitForFunction((n) => document.querySelector('[data-testid="patch-name"]')?.textContent?.startsWith(n), name)
+  await dismissMessages()
   await page.screenshot({ path: join(SCREENSHOTS, 'studio-library.png'), fullPage: true })
 })
 

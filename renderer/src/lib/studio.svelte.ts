@@ -43,7 +43,10 @@ export function dismissError(id: number): void {
 export function notify(text: string): void {
   const id = ++messageId
   studio.notices.push({ id, text })
-  setTimeout(() => (studio.notices = studio.notices.filter((n) => n.id !== id)), 5000)
+  setTimeout(() => dismissNotice(id), 5000)
+}
+export function dismissNotice(id: number): void {
+  studio.notices = studio.notices.filter((n) => n.id !== id)
 }
 
 /** Runs an action, showing its error in the error strip instead of throwing. */
