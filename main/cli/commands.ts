@@ -6,6 +6,7 @@ import { register as registerInfo } from './info.ts'
 import { register as registerRender } from './render.ts'
 import { register as registerConvert } from './convert.ts'
 import { register as registerMatch } from './match.ts'
+import { register as registerMatchBank } from './match-bank.ts'
 import { register as registerGradcheck } from './gradcheck.ts'
 
 export function register(program: Command): void {
@@ -16,5 +17,6 @@ export function register(program: Command): void {
   registerRender(program)
   registerConvert(program)
   registerMatch(program)
+  registerMatchBank(program)
   registerGradcheck(program)
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initVoice } from '../../main/dx7/voice.ts'
@@ -142,4 +142,23 @@ test('the front end accepts 8 kHz and 96 kHz and refuses rates, lengths and valu
   const smpl = analyseTarget({ samples: renderNote(initVoice(), { note: 60, velocity: 100, holdSec: 0.3, releaseSec: 0, sampleRate: 44100 }), sampleRate: 44100, unityNote: 72 })
   assert.equal(smpl.key, 72)
   assert.equal(smpl.keySource, 'smpl')
+})
+
+test('aeddsp match-bank matches a folder into one bank in worker threads', () => {
+  const folder = join(dir, 'bank')
+  rmSync(folder, { recursive: true, force: true })
+  mkdirSync(folder)
+  for (const [i, note] of [62, 50].entries()) {
+    const samples = renderNote(twoOperatorVoice(), { note, velocity: 100, holdSec: 0.3, releaseSec: 0.1, sampleRate: 22050 })
+    writeFileSync(join(folder, `note${i}.wav`), encodeWav(samples, 22050, { format: 'pcm16' }))
+  }
+  writeFileSync(join(folder, 'readme.txt'), 'not a sample, ignored')
+  const out = join(dir, 'bank.syx')
+  const result = spawnSync(process.execPath, ['bin/aeddsp.mjs', 'match-bank', folder, '--out', out, '--seconds', '1', '--jobs', '2'], { encoding: 'utf8' })
+  assert.equal(result.status, 0, result.stderr)
+  assert.match(result.stdout, /slot 1: note0\.wav → "NOTE0", play at key 62/)
+  assert.match(result.stdout, /slot 2: note1\.wav → "NOTE1", play at key 50/)
+  const bank = parseSysex(new Uint8Array(readFileSync(out)), { strict: true })
+  assert.equal(bank.voices.length, 32)
+  assert.equal(bank.voices[1]!.name.trim(), 'NOTE1')
 })
