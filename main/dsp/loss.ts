@@ -62,6 +62,11 @@ export const DEFAULT_LOSS_CONFIG: LossConfig = Object.freeze({
 /** Unweighted named terms (keys of LossWeights with a non-zero weight). */
 export type LossTerms = Record<string, number>
 
+/**
+ * A prepared target: its features and a workspace that lossAndAudioGrad reuses, so calls against one target
+ * run one at a time (JavaScript is single-threaded; a worker calls prepareTarget itself, the object does not
+ * survive postMessage). About 3.6 MB per second of 16 kHz audio with the default configuration.
+ */
 export interface TargetFeatures {
   readonly sampleRate: number
   readonly numSamples: number
