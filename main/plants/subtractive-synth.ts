@@ -3,7 +3,7 @@
 //
 //   x[n]   = wavetable-oscillator(mix of sine/saw/square, f = key·2^(pitch/12))
 //   u[n]   = waveshaper(x, drive)
-//   fc[b]  = clamp(cutoff·2^(envAmount·adsr(t_b)), 20 Hz, 0.45·fs)      once per 64-sample control block
+//   fc[b]  = clamp(cutoff·2^(envAmount·adsr(t_b)), 20 Hz, 0.45·fs (ladder 0.25·fs))   once per 64-sample block
 //   v[n]   = biquad(u; fc[b], Q) or ladder(u; fc[b], k)
 //   y[n]   = 10^(gainDb/20)·adsr(t_n)·v[n]
 // Every block has its adjoint beside it in main/dsp/blocks; the backward pass below runs them in reverse order.
@@ -28,6 +28,9 @@ export interface SubtractiveOptions { filter: FilterKind }
 const N = CONTROL_BLOCK_SIZE
 const MIN_CUTOFF_HZ = 20
 const MAX_CUTOFF_FRACTION = 0.45
+/** The ladder's one-sample feedback delay makes it unstable at high cutoffs (k·(g/(2−g))⁴ ≥ 1 at Nyquist); measured
+ * by impulse response: at fc ≤ fs/4 it stays stable for every k < 5.4 (our k ≤ 3.9), at 0.45·fs only below k 1.6. */
+const MAX_LADDER_CUTOFF_FRACTION = 0.25
 
 export const SUBTRACTIVE_COMPOSITION: readonly BlockStep[] = [
   { name: 'controls', block: 'subtractive-controls', inputs: ['theta'], outputs: ['freqHz', 'levels', 'drive', 'cutoffHz', 'resonance', 'envAmount', 'adsr', 'gain'] },
@@ -119,7 +122,7 @@ export function createSubtractiveSynth(options: SubtractiveOptions = { filter: '
     mixWaveTables(tables, c.levels[0], c.levels[1], c.levels[2])
     oscillatorForward(tables, c.freqHz / fs, n, x)
     tanhShaperForward(x, c.drive, n, u)
-    const maxFc = MAX_CUTOFF_FRACTION * fs
+    const maxFc = (ladder ? MAX_LADDER_CUTOFF_FRACTION : MAX_CUTOFF_FRACTION) * fs
     const q = 0.5 * 40 ** c.resonance
     const k = 3.9 * c.resonance
     for (let b = 0; b < numBlocks; b++) {

@@ -19,6 +19,9 @@
 
 import { SINE_SLOPES, SINE_TABLE_SIZE, SINE_VALUES } from './sine-table.ts'
 
+// A module-local copy: imported bindings can compile to getters, too slow to read once per sample.
+const SIZE: number = SINE_TABLE_SIZE
+
 export interface OperatorBuffers {
   incs: Float64Array // numBlocks: phase increment, cycles per sample
   gains: Float64Array // numBlocks: linear gain reached at the end of each block
@@ -63,7 +66,7 @@ export function operatorForward(op: OperatorBuffers, fb: number, blockSize: numb
       g += dg
       let a = phase + mod[i]! + fb * (y1 + y2)
       a -= Math.floor(a)
-      const f = a * SINE_TABLE_SIZE
+      const f = a * SIZE
       const k = f | 0
       const y = g * (vals[k]! + (f - k) * slopes[k]!)
       args[i] = a
@@ -100,10 +103,10 @@ export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: num
       const w = (i - start + 1) / blockSize
       const g = gPrev + w * (gNow - gPrev)
       const gy = gOut[i]! + fb * (a1 + a2)
-      const f = args[i]! * SINE_TABLE_SIZE
+      const f = args[i]! * SIZE
       const k = f | 0
       const s = vals[k]! + (f - k) * slopes[k]!
-      const ga = gy * g * slopes[k]! * SINE_TABLE_SIZE
+      const ga = gy * g * slopes[k]! * SIZE
       const gg = gy * s
       gNowAcc += gg * w
       gPrevAcc += gg * (1 - w)
@@ -146,7 +149,7 @@ export function chainForward(chain: readonly OperatorBuffers[], fb: number, bloc
         if (c === 0) a += fb * ((i >= 1 ? last.out[i - 1]! : 0) + (i >= 2 ? last.out[i - 2]! : 0))
         else a += prevOut
         a -= Math.floor(a)
-        const f = a * SINE_TABLE_SIZE
+        const f = a * SIZE
         const k = f | 0
         const y = g * (vals[k]! + (f - k) * slopes[k]!)
         op.args[i] = a
@@ -186,10 +189,10 @@ export function chainBackward(chain: readonly OperatorBuffers[], fb: number, blo
         if (c < len - 1) gy += op.gOut[i]!
         const gPrev = b > 0 ? op.gains[b - 1]! : 0
         const g = gPrev + w * (op.gains[b]! - gPrev)
-        const f = op.args[i]! * SINE_TABLE_SIZE
+        const f = op.args[i]! * SIZE
         const k = f | 0
         const s = vals[k]! + (f - k) * slopes[k]!
-        const ga = gy * g * slopes[k]! * SINE_TABLE_SIZE
+        const ga = gy * g * slopes[k]! * SIZE
         const gg = gy * s
         op.gGains[b] += gg * w
         if (b > 0) op.gGains[b - 1] += gg * (1 - w)

@@ -1,0 +1,107 @@
+// `npm run bench -- grad`: cost of the differentiable plants for a 1 s target at 16 kHz — forward render, and
+// loss + exact gradient for batch 1 and batch 16 (ms per call, multiples of real time, steps per second), plus
+// peak memory. Goal: ≥ 200 loss+gradient steps per second for one candidate on one core.
+// Reports wall time and process CPU time: on a shared machine wall time includes waiting for a core.
+import { createFm6Plant } from '../main/plants/fm6-plant.ts'
+import { createSubtractivePlant } from '../main/plants/subtractive-plant.ts'
+import { voiceToFm6 } from '../main/plants/fm6-voice.ts'
+import type { Plant, RenderContext } from '../main/plants/plant.ts'
+import { prepareTarget, lossAndAudioGrad } from '../main/dsp/loss.ts'
+import { renderNote } from '../main/dx7/render.ts'
+import { initVoice } from '../main/dx7/voice.ts'
+import { createRng } from '../main/common/rng.ts'
+
+const SAMPLE_RATE = 16000
+const ctx: RenderContext = { sampleRate: SAMPLE_RATE, numSamples: SAMPLE_RATE, note: 60, velocity: 100, holdSec: 0.7 }
+
+interface Timing { wallMs: number; cpuMs: number }
+
+function measure(repeats: number, f: () => void): Timing {
+  for (let i = 0; i < 3; i++) f() // warm up the JIT
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  for (let i = 0; i < repeats; i++) f()
+  const wallMs = (performance.now() - t0) / repeats
+  const cpu = process.cpuUsage(cpu0)
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 / repeats }
+}
+
+let peakRss = 0
+let peakHeap = 0
+function sampleMemory(): void {
+  const m = process.memoryUsage()
+  peakRss = Math.max(peakRss, m.rss)
+  peakHeap = Math.max(peakHeap, m.heapUsed)
+}
+
+function benchPlant(name: string, plant: Plant, targetAudio: Float32Array, repeats: number): Record<string, number | string> {
+  const target = prepareTarget(targetAudio, SAMPLE_RATE)
+  const p = plant.params.length
+  const rng = createRng(5)
+  const theta16 = new Float32Array(16 * p).map(() => 0.2 + 0.6 * rng.next())
+  const grad16 = new Float32Array(16 * p)
+  const out = new Float32Array(ctx.numSamples)
+  const theta1 = theta16.subarray(0, p)
+  const grad1 = grad16.subarray(0, p)
+  const render = measure(repeats, () => plant.render(theta1, 1, ctx, out))
+  sampleMemory()
+  const loss = measure(repeats, () => lossAndAudioGrad(out, target, scratch(out.length)))
+  const batch1 = measure(repeats, () => plant.lossAndGrad(theta1, 1, ctx, target, grad1))
+  sampleMemory()
+  const batch16 = measure(Math.max(2, Math.round(repeats / 8)), () => plant.lossAndGrad(theta16, 16, ctx, target, grad16))
+  sampleMemory()
+  const seconds = ctx.numSamples / ctx.sampleRate
+  return {
+    plant: name,
+    renderMs: round(render.wallMs),
+    renderCpuMs: round(render.cpuMs),
+    lossOnlyMs: round(loss.wallMs),
+    lossGradB1Ms: round(batch1.wallMs),
+    lossGradB1CpuMs: round(batch1.cpuMs),
+    stepsPerSecB1: round(1000 / batch1.wallMs),
+    stepsPerSecB1Cpu: round(1000 / batch1.cpuMs),
+    realTimeB1: round((seconds * 1000) / batch1.wallMs),
+    lossGradB16Ms: round(batch16.wallMs),
+    lossGradB16CpuMs: round(batch16.cpuMs),
+    candidatesPerSecB16: round((16 * 1000) / batch16.wallMs),
+    realTimeB16: round((16 * seconds * 1000) / batch16.wallMs),
+    b16OverB1: round(batch16.cpuMs / batch1.cpuMs),
+  }
+}
+
+let lossScratch = new Float32Array(0)
+function scratch(n: number): Float32Array {
+  if (lossScratch.length !== n) lossScratch = new Float32Array(n)
+  return lossScratch
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100
+}
+
+export async function run(args: string[]): Promise<unknown> {
+  const quick = args.includes('--quick')
+  const repeats = quick ? 5 : 30
+  const voice = initVoice()
+  voice.algorithm = 5
+  voice.feedback = 5
+  voice.operators[1]!.outputLevel = 75
+  voice.operators[3]!.outputLevel = 70
+  voice.operators[3]!.freqCoarse = 3
+  const targetAudio = renderNote(voice, { note: 60, velocity: 100, holdSec: 0.7, releaseSec: 0.3, sampleRate: SAMPLE_RATE })
+  const { structure } = voiceToFm6(voice)
+  const rows = [
+    benchPlant('fm6 (alg 5)', createFm6Plant(structure), targetAudio, repeats),
+    benchPlant('fm6 (alg 4, loop)', createFm6Plant({ algorithm: 4, oscModes: [0, 0, 0, 0, 0, 0] }), targetAudio, repeats),
+    benchPlant('subtractive biquad', createSubtractivePlant({ filter: 'biquad' }), targetAudio, repeats),
+    benchPlant('subtractive ladder', createSubtractivePlant({ filter: 'ladder' }), targetAudio, repeats),
+  ]
+  const cols = ['plant', 'renderMs', 'lossOnlyMs', 'lossGradB1Ms', 'lossGradB1CpuMs', 'stepsPerSecB1', 'lossGradB16Ms', 'candidatesPerSecB16', 'realTimeB16', 'b16OverB1'] as const
+  const width = (c: string): number => (c === 'plant' ? 20 : Math.max(10, c.length + 2))
+  console.log(cols.map((c) => c.padStart(width(c))).join(''))
+  for (const r of rows) console.log(cols.map((c) => String(r[c]).padStart(width(c))).join(''))
+  const result = { suite: 'grad', sampleRate: SAMPLE_RATE, seconds: 1, rows, peakRssMiB: round(peakRss / 2 ** 20), peakHeapMiB: round(peakHeap / 2 ** 20) }
+  console.log(`peak memory: rss ${result.peakRssMiB} MiB, heap ${result.peakHeapMiB} MiB`)
+  console.log(JSON.stringify(result))
+  return result
+}
