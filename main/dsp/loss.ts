@@ -8,14 +8,15 @@
 //             scores worse), pitch and every partial above the ε floor (−50 dB re a full-scale sine).
 //   centroid  |Δ spectral centroid| (fraction of Nyquist)           → brightness
 //   rolloff   |Δ soft 95 % rolloff| (fraction of Nyquist)           → highest strong partials
-//   flatness  |Δ ln(geometric/arithmetic mean power)|              → noisiness vs tonality
+//   flatness  |Δ ln(geometric/arithmetic mean power)| (floor relative to the frame) → noisiness vs tonality
 //   peakiness |Δ ln(bins·ΣP²/(ΣP)²)/ln(bins)|                       → how few partials dominate
-//             The four statistics use the first (shortest) FFT size, which follows attacks best, and average
-//             frames gated by the target's level, g = e/(e + ε) with e the frame energy, so silence in the
-//             target does not steer timbre.
+//             The four statistics use the first FFT size listed (the shortest by default: it follows
+//             attacks best) and average frames gated by the target's level, g = e/(e + ε) with e the
+//             frame energy, so silence in the target does not steer timbre.
 //   stft      spectral convergence ‖M_c − M_t‖/‖M_t‖ + mean |ln M_c − ln M_t| (M = √(power + ε)), averaged
 //             over FFT sizes, as in DDSP / Parallel WaveGAN. Dominated by loud bins; off by default.
 // A term whose weight is 0 is neither computed nor listed in `terms`.
+// Framing: each FFT size hops by max(hopSize, fftSize/maxOverlap); frames are centred, zeros outside the signal.
 import { createStftLayout, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
 import { applyMel, applyMelBackward, melFilterbank, type MelFilterbank } from './mel.ts'
 import {
