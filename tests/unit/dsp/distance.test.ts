@@ -5,22 +5,24 @@ import { noise, sine } from './fd-helpers.ts'
 
 const SR = 16000
 
-test('a 440 Hz sine’s log-mel energy is in the band around 440 Hz', () => {
-  const spec = logMelSpectrogram(sine(SR, SR, 440), SR)
-  assert.equal(spec.bands, 64)
-  assert.equal(spec.frames, Math.floor(SR / 256) + 1)
-  assert.equal(spec.data.length, spec.frames * spec.bands)
-  const f = 30
-  let best = 0
-  for (let b = 1; b < spec.bands; b++) if (spec.data[f * spec.bands + b]! > spec.data[f * spec.bands + best]!) best = b
-  // the triangle peaking in band `best` spans its neighbours' centres
-  const lo = spec.bandCentreHz[best - 1] ?? 0
-  const hi = spec.bandCentreHz[best + 1] ?? SR / 2
-  assert.ok(lo < 440 && 440 < hi, `loudest band ${best} spans ${lo}..${hi} Hz`)
-  // and it is far above the floor elsewhere: ln(ε) = ln(1e-5) ≈ −11.5
-  assert.ok(spec.data[f * spec.bands + best]! > -3)
-  assert.ok(Math.abs(spec.hopSec - 256 / SR) < 1e-15)
-})
+for (const sampleRate of [16000, 44100]) {
+  test(`a 440 Hz sine’s log-mel energy is in the band around 440 Hz (${sampleRate} Hz)`, () => {
+    const spec = logMelSpectrogram(sine(sampleRate, sampleRate, 440), sampleRate)
+    assert.equal(spec.bands, 64)
+    assert.equal(spec.frames, Math.floor(sampleRate / 256) + 1)
+    assert.equal(spec.data.length, spec.frames * spec.bands)
+    const f = 30
+    let best = 0
+    for (let b = 1; b < spec.bands; b++) if (spec.data[f * spec.bands + b]! > spec.data[f * spec.bands + best]!) best = b
+    // the triangle peaking in band `best` spans its neighbours' centres
+    const lo = spec.bandCentreHz[best - 1] ?? 0
+    const hi = spec.bandCentreHz[best + 1] ?? sampleRate / 2
+    assert.ok(lo < 440 && 440 < hi, `loudest band ${best} spans ${lo}..${hi} Hz`)
+    // and far above the floor ln(ε) = ln(1e-5) ≈ −11.5
+    assert.ok(spec.data[f * spec.bands + best]! > -3)
+    assert.ok(Math.abs(spec.hopSec - 256 / sampleRate) < 1e-15)
+  })
+}
 
 test('log-mel distance: 0 for identical, symmetric, grows with detuning', () => {
   const a = sine(8000, SR, 440, 0.5, 2)
