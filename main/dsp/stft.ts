@@ -1,7 +1,7 @@
 // Short-time power spectrum of a mono signal, and its backward pass.
 // Framing: frame f is centred on sample f·hop (frames = ⌊numSamples/hop⌋ + 1) and reads zeros outside the
-// signal, so every sample, the attack included, sits under a window centre once; a signal shorter than the
-// FFT is zero-padded the same way. Zeros rather than reflection: silence stays silence and the gradient
+// signal, so the first samples (the attack) sit at a window centre rather than at its tapered edge, where
+// they would get almost no weight or gradient; a signal shorter than the FFT is zero-padded the same way. Zeros rather than reflection: silence stays silence and the gradient
 // has no mirrored paths.
 // Level: a periodic Hann window scaled by 2/Σw, so a sine of amplitude A reads power A² (0 dB) at its peak bin.
 import { getRealFftPlan, type RealFftPlan } from './fft.ts'
