@@ -45,17 +45,3 @@ export interface SynthSource {
   readonly id: string
   createSynth(): DifferentiableSynth
 }
-
-export function checkBatch(params: readonly ParamSpec[], theta: Float32Array, batch: number, ctx: RenderContext, target: BackendTarget, gradOut: Float32Array | null): void {
-  const p = params.length
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch ${batch} must be a positive integer`)
-  if (theta.length < batch * p) throw new RangeError(`θ holds ${theta.length} values, fewer than batch ${batch} × ${p} parameters`)
-  if (gradOut && gradOut.length < batch * p) throw new RangeError(`gradOut holds ${gradOut.length} values, fewer than batch ${batch} × ${p} parameters`)
-  if (ctx.numSamples !== target.audio.length || ctx.sampleRate !== target.sampleRate) {
-    throw new RangeError(`render context (${ctx.numSamples} samples at ${ctx.sampleRate} Hz) differs from the target (${target.audio.length} at ${target.sampleRate} Hz); render at the target's length and rate`)
-  }
-  for (let i = 0; i < batch * p; i++) {
-    const v = theta[i]!
-    if (!Number.isFinite(v)) throw new RangeError(`θ of candidate ${Math.floor(i / p)}, parameter ${params[i % p]!.id} is ${v}; θ must be finite (0..1)`)
-  }
-}

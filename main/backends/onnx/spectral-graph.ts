@@ -4,7 +4,7 @@
 import { type Graph, type Value } from './graph.ts'
 import { scaledHannWindow, stftFrameCount } from '../../dsp/stft.ts'
 import { type MelFilterbank } from '../../dsp/mel.ts'
-import { ROLLOFF_FRACTION, ROLLOFF_SOFTNESS, STATS_POWER_FLOOR } from '../../dsp/spectral-stats.ts'
+import { FLATNESS_RELATIVE_FLOOR, ROLLOFF_FRACTION, ROLLOFF_SOFTNESS, STATS_POWER_FLOOR } from '../../dsp/spectral-stats.ts'
 
 /**
  * Power spectrogram of audio [B, L] → [B, frames, fftSize/2 + 1]. Frame f is centred on sample f·hop with
@@ -127,10 +127,15 @@ export function rolloffGraph(g: Graph, power: Value): Value {
   return g.mul(g.reduceSum(step, [-1]), 1 / (bins - 1))
 }
 
-/** ln(geometric mean / arithmetic mean) of power. */
+/**
+ * ln(geometric mean / arithmetic mean) of power with the floor relative to the frame,
+ * δ = FLATNESS_RELATIVE_FLOOR·mean(P) + STATS_POWER_FLOOR, so the statistic ignores level.
+ */
 export function flatnessGraph(g: Graph, power: Value): Value {
-  const q = g.add(power, STATS_POWER_FLOOR)
-  return g.sub(g.reduceMean(g.log(q), [-1]), g.log(g.reduceMean(q, [-1])))
+  const mean = g.reduceMean(power, [-1], true)
+  const floor = g.add(g.mul(mean, FLATNESS_RELATIVE_FLOOR), STATS_POWER_FLOOR)
+  const meanLog = g.reduceMean(g.log(g.add(power, floor)), [-1])
+  return g.sub(meanLog, g.reshape(g.log(g.add(mean, floor)), meanLog.shape))
 }
 
 /** ln(bins·ΣP²/(ΣP)²)/ln(bins), 0 for flat, 1 for a single bin. */

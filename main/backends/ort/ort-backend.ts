@@ -1,16 +1,21 @@
 // The onnxruntime backend. Split at the audio: each candidate is rendered by the plant's synth in TypeScript
 // (per-sample recurrences: FM feedback loops, IIR filters and the EG state machine stay where they are exact
-// and cheap), then ONE session run computes the whole batch's features, loss terms and ∂loss/∂audio
-// (the FFT-heavy part: STFTs at two sizes, mel, statistics, and their reverse pass), and the synth's
-// backward maps ∂loss/∂audio to ∂loss/∂θ. Sessions are built once per (batch, length, rate, loss config)
-// and reused; target feature tensors are computed once per target.
-import type { CandidateLoss, RenderContext } from '../../plants/plant.ts'
+// and cheap), then one session run per chunk of candidates computes their features, loss terms and
+// ∂loss/∂audio (the FFT-heavy part: STFTs at two sizes, mel, statistics, and their reverse pass), and the
+// synth's backward maps ∂loss/∂audio to ∂loss/∂θ. Sessions are built once per (chunk, length, rate, loss
+// config) and reused; target feature tensors are computed once per target.
+// Two faces: createOrtPlant (the synchronous Plant contract the engine uses) and createOrtBackend (the async
+// GradientBackend interface shared with the ts backend).
+import type { CandidateLoss, Plant, RenderContext } from '../../plants/plant.ts'
 import type { DifferentiableSynth } from '../../plants/differentiable-synth.ts'
-import { prepareTarget } from '../../dsp/loss.ts'
-import { checkBatch, type BackendOptions, type BackendTarget, type GradientBackend, type SynthSource } from '../backend.ts'
+import { prepareTarget, type TargetFeatures } from '../../dsp/loss.ts'
+import { checkRenderContext } from '../../plants/plant-adapter.ts'
+import { assertFiniteTheta } from '../../plants/param-scale.ts'
+import type { BackendOptions, BackendTarget, GradientBackend, SynthSource } from '../backend.ts'
 import { computeTargetFeatures, createOrtAudioLoss, type OrtAudioLoss, type OrtTarget } from './ort-loss.ts'
-import { createSession } from './session.ts'
+import { createSyncSession } from './sync-session.ts'
 import { buildOptimizerModel } from '../onnx/optimizer-graph.ts'
+import type { ExecutionProvider } from './session.ts'
 
 /**
  * Candidates per session run. Larger batches run as several runs of at most this many: measured here, a
@@ -19,97 +24,149 @@ import { buildOptimizerModel } from '../onnx/optimizer-graph.ts'
  */
 export const ORT_MAX_CHUNK = 8
 
-/** Resolves which provider this machine really gives us (a tiny model is loaded once to find out). */
-async function probeProvider(options: BackendOptions): Promise<string> {
-  if (!options.executionProvider || options.executionProvider === 'cpu') return 'cpu'
-  const { session, provider } = await createSession(buildOptimizerModel(1, 1), options)
-  await session.release()
-  return provider
+export interface OrtPlant extends Plant {
+  /** The execution provider really in use. */
+  readonly provider: ExecutionProvider
+  /** Tells the plant which audio a TargetFeatures (from main/dsp/loss.ts prepareTarget) was made from. */
+  registerTarget(target: TargetFeatures, audio: Float32Array): void
+  /** Losses without the reverse pass (its own session, about a third of the work of lossAndGrad). */
+  lossOnly(theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures): CandidateLoss[]
+  dispose(): void
 }
 
-export async function createOrtBackend(source: SynthSource, options: BackendOptions = {}): Promise<GradientBackend> {
-  const provider = await probeProvider(options)
-  const sessionOptions = { ...options, executionProvider: provider as BackendOptions['executionProvider'] }
+export function createOrtPlant(source: SynthSource, options: BackendOptions = {}): OrtPlant {
+  // Resolve the provider once with a tiny model, so the fallback message appears once.
+  const probe = createSyncSession(buildOptimizerModel(1, 1), options)
+  probe.session.release()
+  const provider = probe.provider
+  const sessionOptions = { ...options, executionProvider: provider }
   const synths: DifferentiableSynth[] = [source.createSynth()]
   const params = synths[0]!.params
   const p = params.length
-  const losses = new Map<string, Promise<OrtAudioLoss>>()
-  const targets = new WeakMap<BackendTarget, Promise<OrtTarget>>()
-  let audio64 = new Float64Array(0)
+  const losses = new Map<string, OrtAudioLoss>()
+  const audios = new WeakMap<TargetFeatures, Float32Array>()
+  const targets = new WeakMap<TargetFeatures, OrtTarget>()
   let audio = new Float32Array(0)
   let gAudio = new Float32Array(0)
+  let audio64 = new Float64Array(0)
   let gRow = new Float64Array(0)
+  const gTheta = new Float64Array(p)
   let disposed = false
 
-  // Loss-only evaluations get their own session without the reverse pass (about a third of the work).
-  const lossFor = (batch: number, target: BackendTarget, withGrad: boolean): Promise<OrtAudioLoss> => {
-    const key = `${batch}:${withGrad}:${target.audio.length}:${target.sampleRate}:${JSON.stringify(target.features.config)}`
+  const lossFor = (size: number, target: TargetFeatures, withGrad: boolean): OrtAudioLoss => {
+    const key = `${size}:${withGrad}:${target.numSamples}:${target.sampleRate}:${JSON.stringify(target.config)}`
     let loss = losses.get(key)
     if (!loss) {
-      loss = createOrtAudioLoss(batch, target.audio.length, target.sampleRate, target.features.config, sessionOptions, withGrad)
+      loss = createOrtAudioLoss(size, target.numSamples, target.sampleRate, target.config, sessionOptions, withGrad)
       losses.set(key, loss)
     }
     return loss
   }
 
-  const tensorsFor = (target: BackendTarget): Promise<OrtTarget> => {
+  const tensorsFor = (target: TargetFeatures): OrtTarget => {
     let t = targets.get(target)
     if (!t) {
-      t = computeTargetFeatures(target.audio, target.sampleRate, target.features.config, sessionOptions)
+      const targetAudio = audios.get(target)
+      if (!targetAudio) throw new RangeError('this target was not registered with the ort plant; call plant.registerTarget(target, audio) after prepareTarget')
+      t = computeTargetFeatures(targetAudio, target.sampleRate, target.config, sessionOptions)
       targets.set(target, t)
     }
     return t
   }
 
+  function renderBatch(theta: Float32Array, batch: number, ctx: RenderContext): void {
+    const n = ctx.numSamples
+    // One synth per batch slot: each keeps its own forward state for its backward.
+    while (synths.length < batch) synths.push(source.createSynth())
+    if (audio.length < batch * n) {
+      audio = new Float32Array(batch * n)
+      gAudio = new Float32Array(batch * n)
+    }
+    if (audio64.length !== n) {
+      audio64 = new Float64Array(n)
+      gRow = new Float64Array(n)
+    }
+    for (let b = 0; b < batch; b++) {
+      synths[b]!.forward(theta, b * p, ctx, audio64)
+      audio.set(audio64, b * n)
+    }
+  }
+
+  function evaluate(theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array | null): CandidateLoss[] {
+    if (disposed) throw new Error('the ort plant was disposed; create a new one')
+    checkRenderContext(ctx)
+    assertFiniteTheta(params, theta, batch)
+    const n = ctx.numSamples
+    if (target.numSamples !== n || target.sampleRate !== ctx.sampleRate) {
+      throw new RangeError(`target is ${target.numSamples} samples at ${target.sampleRate} Hz but the render context asks for ${n} at ${ctx.sampleRate} Hz; prepare the target with the same length and rate`)
+    }
+    if (gradOut && gradOut.length < batch * p) throw new RangeError(`gradOut has ${gradOut.length} values but batch ${batch} × ${p} parameters are needed`)
+    const tensors = tensorsFor(target)
+    renderBatch(theta, batch, ctx)
+    const results: CandidateLoss[] = []
+    for (let start = 0; start < batch; start += ORT_MAX_CHUNK) {
+      const size = Math.min(ORT_MAX_CHUNK, batch - start)
+      const grad = gradOut ? gAudio.subarray(start * n, (start + size) * n) : null
+      results.push(...lossFor(size, target, gradOut !== null).run(audio.subarray(start * n, (start + size) * n), tensors, grad))
+    }
+    if (gradOut) {
+      for (let b = 0; b < batch; b++) {
+        gRow.set(gAudio.subarray(b * n, (b + 1) * n))
+        gTheta.fill(0)
+        synths[b]!.backward(gRow, gTheta, 0)
+        for (let i = 0; i < p; i++) {
+          if (!Number.isFinite(gTheta[i]!)) throw new RangeError(`∂loss/∂θ for "${params[i]!.id}" (candidate ${b}) is ${gTheta[i]}; the render overflowed — this θ point is invalid, reset the candidate`)
+          gradOut[b * p + i] = gTheta[i]!
+        }
+      }
+    }
+    results.forEach((r, b) => {
+      if (!Number.isFinite(r.loss)) throw new RangeError(`loss of candidate ${b} is ${r.loss}; check the target and θ`)
+    })
+    return results
+  }
+
+  return {
+    id: source.id,
+    params,
+    provider,
+    registerTarget: (target, targetAudio) => {
+      if (targetAudio.length !== target.numSamples) throw new RangeError(`target audio has ${targetAudio.length} samples but its features were made from ${target.numSamples}`)
+      audios.set(target, targetAudio)
+    },
+    render(theta, batch, ctx, out) {
+      checkRenderContext(ctx)
+      assertFiniteTheta(params, theta, batch)
+      renderBatch(theta, batch, ctx)
+      out.set(audio.subarray(0, batch * ctx.numSamples))
+    },
+    lossAndGrad: (theta, batch, ctx, target, gradOut) => evaluate(theta, batch, ctx, target, gradOut),
+    lossOnly: (theta, batch, ctx, target) => evaluate(theta, batch, ctx, target, null),
+    dispose() {
+      disposed = true
+      for (const loss of losses.values()) loss.dispose()
+      losses.clear()
+    },
+  }
+}
+
+export async function createOrtBackend(source: SynthSource, options: BackendOptions = {}): Promise<GradientBackend> {
+  const plant = createOrtPlant(source, options)
   return {
     kind: 'ort',
     plantId: source.id,
-    params,
-    provider,
-    async prepareTarget(targetAudio, sampleRate, config) {
-      const target: BackendTarget = { audio: targetAudio, sampleRate, features: prepareTarget(targetAudio, sampleRate, config) }
-      await tensorsFor(target)
-      return target
+    params: plant.params,
+    provider: plant.provider,
+    async prepareTarget(targetAudio, sampleRate, config): Promise<BackendTarget> {
+      const features = prepareTarget(targetAudio, sampleRate, config)
+      plant.registerTarget(features, targetAudio)
+      return { audio: targetAudio, sampleRate, features }
     },
-    async lossAndGrad(theta: Float32Array, batch: number, ctx: RenderContext, target: BackendTarget, gradOut: Float32Array | null): Promise<CandidateLoss[]> {
-      if (disposed) throw new Error('the ort backend was disposed; create a new one')
-      checkBatch(params, theta, batch, ctx, target, gradOut)
-      const n = ctx.numSamples
-      // One synth per batch slot: each keeps its own forward state for its backward.
-      while (synths.length < batch) synths.push(source.createSynth())
-      if (audio.length < batch * n) {
-        audio = new Float32Array(batch * n)
-        gAudio = new Float32Array(batch * n)
-      }
-      if (audio64.length !== n) {
-        audio64 = new Float64Array(n)
-        gRow = new Float64Array(n)
-      }
-      for (let b = 0; b < batch; b++) {
-        synths[b]!.forward(theta, b * p, ctx, audio64)
-        audio.set(audio64, b * n)
-      }
-      const tensors = await tensorsFor(target)
-      const results: CandidateLoss[] = []
-      for (let start = 0; start < batch; start += ORT_MAX_CHUNK) {
-        const size = Math.min(ORT_MAX_CHUNK, batch - start)
-        const loss = await lossFor(size, target, gradOut !== null)
-        const grad = gradOut ? gAudio.subarray(start * n, (start + size) * n) : null
-        results.push(...(await loss.run(audio.subarray(start * n, (start + size) * n), tensors, grad)))
-      }
-      if (gradOut) {
-        for (let b = 0; b < batch; b++) {
-          gradOut.fill(0, b * p, (b + 1) * p)
-          gRow.set(gAudio.subarray(b * n, (b + 1) * n))
-          synths[b]!.backward(gRow, gradOut, b * p)
-        }
-      }
-      return results
+    async lossAndGrad(theta, batch, ctx, target, gradOut) {
+      return gradOut ? plant.lossAndGrad(theta, batch, ctx, target.features, gradOut) : plant.lossOnly(theta, batch, ctx, target.features)
     },
     async dispose() {
-      disposed = true
-      for (const loss of losses.values()) await (await loss).dispose()
-      losses.clear()
+      plant.dispose()
     },
   }
 }

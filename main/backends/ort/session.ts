@@ -20,40 +20,36 @@ export interface CreatedSession {
   provider: ExecutionProvider
 }
 
-function baseOptions(threads: number | undefined): ort.InferenceSession.SessionOptions {
+export function sessionOptions(threads: number | undefined, provider: ExecutionProvider): ort.InferenceSession.SessionOptions {
   return {
+    executionProviders: [provider],
     intraOpNumThreads: threads ?? Math.min(4, availableParallelism()),
+    interOpNumThreads: 1,
     // No spin-waiting between runs: a step alternates the plant's TypeScript render with one ORT run, and
     // spinning pool threads steal the cores the render needs (measured 2–4× slower per step with spinning on
     // a loaded 2-core machine).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-    // 'all' lets ORT fold our constant index/twiddle sub-graphs and fuse elementwise chains once at load.
+    // 'all' lets ORT fold constant sub-graphs and fuse elementwise chains and MatMul+scale once at load.
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    interOpNumThreads: 1,
     // The arena keeps step buffers alive between runs: same shapes every step, so no re-allocation.
     enableCpuMemArena: true,
     enableMemPattern: true,
   }
 }
 
+/** Async session (the public onnxruntime API), used by tests and one-off tools; the backend uses SyncSession. */
 export async function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<CreatedSession> {
   const provider = options.executionProvider ?? 'cpu'
-  const base = baseOptions(options.threads)
   if (provider !== 'cpu') {
     try {
-      const session = await ort.InferenceSession.create(model, { ...base, executionProviders: [provider] })
-      return { session, provider }
+      return { session: await ort.InferenceSession.create(model, sessionOptions(options.threads, provider)), provider }
     } catch (error) {
-      const reason = (error as Error).message.split('\n')[0]
-      ;(options.warn ?? console.warn)(
-        `onnxruntime: execution provider "${provider}" is not available here (${reason}); falling back to CPU. ` +
-          `Install an onnxruntime-node build with ${provider} support, or pass --ep cpu to silence this.`,
-      )
+      const { fallbackMessage } = await import('./sync-session.ts')
+      ;(options.warn ?? console.warn)(fallbackMessage(provider, error))
     }
   }
-  const session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] })
-  return { session, provider: 'cpu' }
+  return { session: await ort.InferenceSession.create(model, sessionOptions(options.threads, 'cpu')), provider: 'cpu' }
 }
 
 export { ort }

@@ -1,48 +1,31 @@
-// The TypeScript backend: the plant's own forward/backward and main/dsp/loss.ts, one candidate at a time.
+// The TypeScript backend: the plant exactly as the engine uses it (plantFromSynth: the synth's own
+// forward/backward and main/dsp/loss.ts, one candidate at a time), behind the GradientBackend interface.
 import { lossAndAudioGrad, prepareTarget } from '../../dsp/loss.ts'
+import { plantFromSynth } from '../../plants/plant-adapter.ts'
 import type { CandidateLoss, RenderContext } from '../../plants/plant.ts'
-import { checkBatch, type BackendTarget, type GradientBackend, type SynthSource } from '../backend.ts'
+import type { BackendTarget, GradientBackend, SynthSource } from '../backend.ts'
 
 export function createTsBackend(source: SynthSource): GradientBackend {
-  const synth = source.createSynth()
-  const p = synth.params.length
-  let audio64 = new Float64Array(0)
-  let audio32 = new Float32Array(0)
-  let gAudio32 = new Float32Array(0)
-  let gAudio64 = new Float64Array(0)
+  const plant = plantFromSynth(source.createSynth(), source.id)
+  let rendered = new Float32Array(0)
   let disposed = false
 
   return {
     kind: 'ts',
     plantId: source.id,
-    params: synth.params,
+    params: plant.params,
     provider: 'ts',
     async prepareTarget(audio, sampleRate, config): Promise<BackendTarget> {
       return { audio, sampleRate, features: prepareTarget(audio, sampleRate, config) }
     },
     async lossAndGrad(theta: Float32Array, batch: number, ctx: RenderContext, target: BackendTarget, gradOut: Float32Array | null): Promise<CandidateLoss[]> {
       if (disposed) throw new Error('the ts backend was disposed; create a new one')
-      checkBatch(synth.params, theta, batch, ctx, target, gradOut)
+      if (gradOut) return plant.lossAndGrad(theta, batch, ctx, target.features, gradOut)
+      // Without a gradient: render and score, as the engine's plant problem does.
       const n = ctx.numSamples
-      if (audio64.length !== n) {
-        audio64 = new Float64Array(n)
-        audio32 = new Float32Array(n)
-        gAudio32 = new Float32Array(n)
-        gAudio64 = new Float64Array(n)
-      }
-      const out: CandidateLoss[] = []
-      for (let b = 0; b < batch; b++) {
-        synth.forward(theta, b * p, ctx, audio64)
-        audio32.set(audio64)
-        const result = lossAndAudioGrad(audio32, target.features, gradOut ? gAudio32 : null)
-        if (gradOut) {
-          gradOut.fill(0, b * p, (b + 1) * p)
-          gAudio64.set(gAudio32)
-          synth.backward(gAudio64, gradOut, b * p)
-        }
-        out.push({ loss: result.loss, terms: result.terms })
-      }
-      return out
+      if (rendered.length < batch * n) rendered = new Float32Array(batch * n)
+      plant.render(theta, batch, ctx, rendered)
+      return Array.from({ length: batch }, (_, b) => lossAndAudioGrad(rendered.subarray(b * n, (b + 1) * n), target.features, null))
     },
     async dispose() {
       disposed = true
