@@ -100,7 +100,8 @@ test('a live audition stream starts on the first note, stops cleanly on dispose 
       const audioOut = await createAudioOut()
       const service = createAuditionService({ audioOut })
       service.noteOn(69, 100)
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      // Wait for the device to take 20 blocks (no fixed sleep: a loaded machine is slower, never wrong).
+      while ((service.status().audio.stream?.blocksWritten ?? 0) < 20) await new Promise((resolve) => setTimeout(resolve, 5))
       service.noteOff(69)
       const status = service.status()
       await service.dispose()
@@ -115,7 +116,7 @@ test('a live audition stream starts on the first note, stops cleanly on dispose 
     assert.ok(line, result.stdout)
     const report = JSON.parse(line.slice(7))
     assert.equal(report.available, true, report.reason)
-    assert.ok(report.stream.blocksWritten > 10)
+    assert.ok(report.stream.blocksWritten >= 20)
     assert.equal(report.stream.deviceUnderruns, 0)
     assert.equal(report.stream.deviceErrors, 0)
     assert.equal(report.queue.underruns, 0)
