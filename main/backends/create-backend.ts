@@ -1,7 +1,11 @@
 // createBackend(kind, plantId, options): the one entry point the CLI, engine and bench use.
 import type { BackendKind, BackendOptions, GradientBackend, SynthSource } from './backend.ts'
+import type { Plant } from '../plants/plant.ts'
+import type { TargetFeatures } from '../dsp/loss.ts'
+import type { Dx7Voice } from '../dx7/voice.ts'
+import { plantFromSynth } from '../plants/plant-adapter.ts'
 import { createTsBackend } from './ts/ts-backend.ts'
-import { createOrtBackend } from './ort/ort-backend.ts'
+import { createOrtBackend, createOrtPlant } from './ort/ort-backend.ts'
 import { createFm6Synth } from '../plants/fm6-synth.ts'
 import type { OscMode } from '../plants/fm6-params.ts'
 import { createSubtractiveSynth, type FilterKind } from '../plants/subtractive-synth.ts'
@@ -11,6 +15,8 @@ export interface PlantChoice {
   algorithm?: number
   /** fm6: ratio (0) or fixed (1) per operator, OP1 first (default all ratio). */
   oscModes?: readonly OscMode[]
+  /** fm6: voice fields θ does not cover (default INIT VOICE). */
+  base?: Dx7Voice
   /** subtractive: the low-pass filter (default biquad). */
   filter?: FilterKind
 }
@@ -19,7 +25,7 @@ export const BACKEND_PLANTS = ['fm6', 'subtractive'] as const
 
 export function synthSource(plantId: string, choice: PlantChoice = {}): SynthSource {
   if (plantId === 'fm6' || plantId === 'fm') {
-    const structure = { algorithm: choice.algorithm ?? 1, oscModes: choice.oscModes ?? [0, 0, 0, 0, 0, 0] }
+    const structure = { algorithm: choice.algorithm ?? 1, oscModes: choice.oscModes ?? [0, 0, 0, 0, 0, 0], ...(choice.base ? { base: choice.base } : {}) }
     return { id: `fm6/alg${structure.algorithm}`, createSynth: () => createFm6Synth(structure) }
   }
   if (plantId === 'subtractive') {
@@ -34,4 +40,44 @@ export async function createBackend(kind: BackendKind, plantId: string, options:
   if (kind === 'ts') return createTsBackend(source)
   if (kind === 'ort') return createOrtBackend(source, options)
   throw new RangeError(`backend "${kind as string}" is unknown; use ts or ort`)
+}
+
+/**
+ * A synchronous Plant on the chosen backend, for the engine's PlantProblem (`match --backend ort`):
+ * the ts one is plantFromSynth (what createFm6Plant/createSubtractivePlant build); the ort one needs the
+ * target's audio once, to compute its feature tensors. dispose() releases onnxruntime sessions.
+ */
+export function createPlantForBackend(
+  kind: BackendKind,
+  plantId: string,
+  target: { features: TargetFeatures; audio: Float32Array },
+  options: BackendOptions & PlantChoice = {},
+): Plant & { dispose(): void } {
+  const source = synthSource(plantId, options)
+  if (kind === 'ts') return { ...plantFromSynth(source.createSynth(), plantId), dispose: () => {} }
+  if (kind !== 'ort') throw new RangeError(`backend "${kind as string}" is unknown; use ts or ort`)
+  const plant = createOrtPlant(source, options)
+  plant.registerTarget(target.features, target.audio)
+  return plant
+}
+
+/**
+ * The backend used when none is asked for, per batch size: the one `npm run bench -- backends` measured
+ * faster on the development machine (2 shared cores, onnxruntime CPU): see resources/plants/README.md.
+ */
+export function defaultBackendKind(batch: number): BackendKind {
+  return batch >= 1 ? DEFAULT_BACKEND_BY_BATCH.find((row) => batch <= row.upToBatch)?.kind ?? 'ort' : 'ts'
+}
+
+const DEFAULT_BACKEND_BY_BATCH: { upToBatch: number; kind: BackendKind }[] = [
+  { upToBatch: 1, kind: 'ort' },
+  { upToBatch: 8, kind: 'ort' },
+  { upToBatch: Infinity, kind: 'ort' },
+]
+
+/** Parses a --backend flag value: ts, ort or auto (the measured default for the batch size). */
+export function parseBackendKind(value: string | undefined, batch = 1): BackendKind {
+  if (value === undefined || value === 'auto') return defaultBackendKind(batch)
+  if (value === 'ts' || value === 'ort') return value
+  throw new RangeError(`--backend ${value} is not a backend; use ts, ort or auto`)
 }
