@@ -89,6 +89,14 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
   groups.forEach((g, gi) => g.ops.forEach((k) => (groupOf[k] = gi)))
   // External modulation edges (within a loop the chain kernel handles them): [modulator, target] indices.
   const edges = spec.edges.map(([m, t]) => [m - 1, t - 1] as const).filter(([m, t]) => !(groups[groupOf[m]]!.loop && groupOf[m] === groupOf[t]))
+  // Targets of each operator's output outside its own loop (the chain kernel feeds its own successors).
+  const targetsOf = Array.from({ length: 6 }, (_, k) => edges.filter(([m]) => m === k).map(([, t]) => t))
+  const addInto = (out: Float64Array, targets: readonly number[], n: number): void => {
+    for (const t of targets) {
+      const mod = ops[t]!.mod
+      for (let i = 0; i < n; i++) mod[i] += out[i]!
+    }
+  }
   const controls = createFm6Controls(params.length)
   const cGrads = createFm6ControlGrads()
   const egWs: EnvelopeWorkspace = createEnvelopeWorkspace()
@@ -140,16 +148,23 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
     }
     audio.fill(0, 0, n)
     for (const g of groups) {
-      if (g.loop) chainForward(g.ops.map((k) => ops[k]!), controls.feedbackGain, N, n)
-      else operatorForward(ops[g.ops[0]!]!, g.selfFeedback ? controls.feedbackGain : 0, N, n)
-      for (const k of g.ops) {
-        const out = ops[k]!.out
-        for (const [m, t] of edges) {
-          if (m !== k) continue
-          const mod = ops[t]!.mod
-          for (let i = 0; i < n; i++) mod[i] += out[i]!
+      if (!g.loop) {
+        // The common case: the kernel adds its output straight into its single destination.
+        const k = g.ops[0]!
+        const fb = g.selfFeedback ? controls.feedbackGain : 0
+        const targets = targetsOf[k]!
+        if (isCarrier[k]) operatorForward(ops[k]!, fb, N, n, audio, FM6_OUTPUT_SCALE)
+        else if (targets.length === 1) operatorForward(ops[k]!, fb, N, n, ops[targets[0]!]!.mod, 1)
+        else {
+          operatorForward(ops[k]!, fb, N, n)
+          addInto(ops[k]!.out, targets, n)
         }
-        if (isCarrier[k]) for (let i = 0; i < n; i++) audio[i] += out[i]! * FM6_OUTPUT_SCALE
+        continue
+      }
+      chainForward(g.ops.map((k) => ops[k]!), controls.feedbackGain, N, n)
+      for (const k of g.ops) {
+        addInto(ops[k]!.out, targetsOf[k]!, n)
+        if (isCarrier[k]) for (let i = 0; i < n; i++) audio[i] += ops[k]!.out[i]! * FM6_OUTPUT_SCALE
       }
     }
   }

@@ -48,8 +48,12 @@ export function createOperatorBuffers(numSamples: number, numBlocks: number): Op
   }
 }
 
-/** One operator (self-feedback when fb ≠ 0) over n samples. */
-export function operatorForward(op: OperatorBuffers, fb: number, blockSize: number, n: number): void {
+/**
+ * One operator (self-feedback when fb ≠ 0) over n samples. When `dest` is given, y·destScale is also added to
+ * it (the one target's modulation input, or the audio mix for a carrier), saving a pass over memory.
+ */
+export function operatorForward(op: OperatorBuffers, fb: number, blockSize: number, n: number, dest: Float64Array | null = null,
+  destScale = 1): void {
   const { incs, gains, mod, out, args } = op
   const vals = SINE_VALUES
   const slopes = SINE_SLOPES
@@ -62,19 +66,37 @@ export function operatorForward(op: OperatorBuffers, fb: number, blockSize: numb
     const inc = incs[b]!
     const dg = (gains[b]! - gPrev) / blockSize
     let g = gPrev
-    for (let i = start; i < end; i++) {
-      g += dg
-      let a = phase + mod[i]! + fb * (y1 + y2)
-      a -= Math.floor(a)
-      const f = a * SIZE
-      const k = f | 0
-      const y = g * (vals[k]! + (f - k) * slopes[k]!)
-      args[i] = a
-      out[i] = y
-      y2 = y1
-      y1 = y
-      phase += inc
-      if (phase >= 1) phase -= 1
+    if (fb === 0) {
+      // Without feedback the samples do not depend on each other, so the CPU can overlap them.
+      for (let i = start; i < end; i++) {
+        g += dg
+        let a = phase + mod[i]!
+        a -= Math.floor(a)
+        const f = a * SIZE
+        const k = f | 0
+        const y = g * (vals[k]! + (f - k) * slopes[k]!)
+        args[i] = a
+        out[i] = y
+        if (dest !== null) dest[i] += y * destScale
+        phase += inc
+        if (phase >= 1) phase -= 1
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        g += dg
+        let a = phase + mod[i]! + fb * (y1 + y2)
+        a -= Math.floor(a)
+        const f = a * SIZE
+        const k = f | 0
+        const y = g * (vals[k]! + (f - k) * slopes[k]!)
+        args[i] = a
+        out[i] = y
+        if (dest !== null) dest[i] += y * destScale
+        y2 = y1
+        y1 = y
+        phase += inc
+        if (phase >= 1) phase -= 1
+      }
     }
     gPrev = gains[b]!
   }
@@ -99,6 +121,30 @@ export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: num
     let gIncB = 0
     let gNowAcc = 0
     let gPrevAcc = 0
+    if (fb === 0) {
+      // No feedback: no recurrence between samples (see operatorForward).
+      for (let i = end - 1; i >= start; i--) {
+        const w = (i - start + 1) / blockSize
+        const g = gPrev + w * (gNow - gPrev)
+        const gy = gOut[i]!
+        const f = args[i]! * SIZE
+        const k = f | 0
+        const s = vals[k]! + (f - k) * slopes[k]!
+        const ga = gy * g * slopes[k]! * SIZE
+        const gg = gy * s
+        gNowAcc += gg * w
+        gPrevAcc += gg * (1 - w)
+        gMod[i] = ga
+        if (i >= 2) gFb += ga * (out[i - 1]! + out[i - 2]!)
+        else if (i === 1) gFb += ga * out[0]!
+        gIncB += suffix
+        suffix += ga
+      }
+      gIncs[b] = gIncB
+      gGains[b] += gNowAcc
+      if (b > 0) gGains[b - 1] += gPrevAcc
+      continue
+    }
     for (let i = end - 1; i >= start; i--) {
       const w = (i - start + 1) / blockSize
       const g = gPrev + w * (gNow - gPrev)
