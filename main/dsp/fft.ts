@@ -4,11 +4,17 @@
 // The adjoint is itself one real FFT of a folded sequence (see below), so the backward costs what the forward does.
 // Plans are cached per size and own their scratch buffers, so a call allocates nothing. A plan is not
 // re-entrant: one thread of JavaScript uses it at a time (workers load their own copy of this module).
+// Speed trap: fft.js's methods are shared by every FFT instance in a thread, so calling fft.js elsewhere in the
+// same thread with plain Arrays or Float32Arrays makes them polymorphic and slows these plans by up to ~1.5×;
+// use this module (Float64Array) instead.
 import FFT from 'fft.js'
 
 export interface RealFftPlan {
   readonly size: number
-  /** Forward DFT X[k] = Σ x[n]·e^(−2πikn/N) of `input` (length N) into `spectrum` (length N + 2, bins 0..N/2). */
+  /**
+   * Forward DFT X[k] = Σ x[n]·e^(−2πikn/N) of `input` (length N) into `spectrum` bins 0..N/2. `spectrum` is at
+   * least N + 2 long; one 2N long is written in place with no copy (fft.js also fills the mirror bins).
+   */
   forward(input: Float64Array, spectrum: Float64Array): void
   /**
    * Adjoint of `forward`: given ∂L/∂Re X[k] and ∂L/∂Im X[k] for k = 0..N/2 in `gradSpectrum` (interleaved),
