@@ -15,8 +15,7 @@ export function addSine(out: Float64Array, n: number, phase: number, inc: number
   let g = gain
   for (let i = 0; i < n; i++) {
     g += dGain
-    const j = (p >> 13) & 0x7fe
-    out[i] += (SINE[j]! + SINE[j + 1]! * (p & 0x3fff)) * g
+    out[i] += SINE[(p >> 10) & 16383]! * g
     p = (p + inc) | 0
   }
 }
@@ -29,8 +28,7 @@ export function addSineModulated(out: Float64Array, modIn: Float64Array, n: numb
   for (let i = 0; i < n; i++) {
     g += dGain
     const q = (p + modIn[i]!) | 0
-    const j = (q >> 13) & 0x7fe
-    out[i] += (SINE[j]! + SINE[j + 1]! * (q & 0x3fff)) * g
+    out[i] += SINE[(q >> 10) & 16383]! * g
     p = (p + inc) | 0
   }
 }
@@ -48,8 +46,7 @@ export function addSineFeedback(out: Float64Array, n: number, phase: number, inc
   for (let i = 0; i < n; i++) {
     g += dGain
     const q = (p + (y0 + y1) * fbScale) | 0
-    const j = (q >> 13) & 0x7fe
-    const y = (SINE[j]! + SINE[j + 1]! * (q & 0x3fff)) * g
+    const y = SINE[(q >> 10) & 16383]! * g
     out[i] += y
     y0 = y1
     y1 = y
@@ -74,8 +71,7 @@ export function addFeedbackLoop(out: Float64Array, n: number, length: number, ph
     for (let k = 0; k < length; k++) {
       const g = (gains[k] = gains[k]! + dGains[k]!)
       const q = (phases[k]! + mod) | 0
-      const j = (q >> 13) & 0x7fe
-      mod = (SINE[j]! + SINE[j + 1]! * (q & 0x3fff)) * g
+      mod = SINE[(q >> 10) & 16383]! * g
       phases[k] = (phases[k]! + incs[k]!) | 0
     }
     out[i] += mod

@@ -95,22 +95,19 @@ function buildCoarseLogTable(): Int32Array {
 }
 export const COARSE_LOG_Q24: Int32Array = buildCoarseLogTable()
 
-/** Sine table for the operator kernels: 1024 segments as interleaved [value, slope per Q24 phase unit] pairs,
- * values scaled by 2^24 (MSFA's output scale: Q24, ±2^24). Index = (phase >> 13) & 0x7FE, fraction = phase & 0x3FFF.
- * Built from Math.sin, so it differs from MSFA's fixed-point rotation table by < 1 LSB of 2^24. */
-export const SINE_TABLE_BITS = 10
-function buildSineTable(): Float64Array {
+/** Sine table for the operator kernels: 16384 entries over one cycle (Float32, 64 KB), values scaled by 2^24
+ * (MSFA's output scale, Q24 ±2^24), read without interpolation at index (phase >> 10) & 16383. Entries sit at the
+ * centre of their phase cell, so the error is at most half a cell (π/16384, about −80 dB): close to MSFA's
+ * interpolated 1024-entry table and ~17% faster here. (The DX7's OPS addresses its sine ROM with the top 12 phase
+ * bits, facts §3; a 4096-entry table measurably raised the distance to the MSFA reference renders.) */
+export const SINE_TABLE_BITS = 14
+function buildSineTable(): Float32Array {
   const n = 1 << SINE_TABLE_BITS
-  const table = new Float64Array(2 * n)
-  for (let i = 0; i < n; i++) {
-    const y0 = Math.sin((2 * Math.PI * i) / n) * (1 << 24)
-    const y1 = Math.sin((2 * Math.PI * (i + 1)) / n) * (1 << 24)
-    table[2 * i] = y0
-    table[2 * i + 1] = (y1 - y0) / (1 << 14)
-  }
+  const table = new Float32Array(n)
+  for (let i = 0; i < n; i++) table[i] = Math.sin((2 * Math.PI * (i + 0.5)) / n) * (1 << 24)
   return table
 }
-export const SINE_TABLE: Float64Array = buildSineTable()
+export const SINE_TABLE: Float32Array = buildSineTable()
 
 // ---- scalar formulas on the tables (per note, not per sample) ----
 
