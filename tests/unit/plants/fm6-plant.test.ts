@@ -60,3 +60,18 @@ test('a batch gives the same losses and gradients as candidates one at a time', 
     assert.deepEqual(one, grads.subarray(b * p, (b + 1) * p))
   }
 })
+
+test('rendering is deterministic: reused workspaces leak nothing between candidates', () => {
+  const plant = createFm6Plant({ algorithm: 4, oscModes: [0, 1, 0, 0, 0, 0] })
+  const rng = createRng(21)
+  const a = new Float32Array(plant.params.length).map(() => rng.next())
+  const b = new Float32Array(plant.params.length).map(() => rng.next())
+  const first = new Float32Array(ctx.numSamples)
+  const again = new Float32Array(ctx.numSamples)
+  const other = new Float32Array(ctx.numSamples)
+  plant.render(a, 1, ctx, first)
+  plant.render(b, 1, ctx, other)
+  plant.render(a, 1, ctx, again)
+  assert.deepEqual(again, first)
+  assert.notDeepEqual(other, first)
+})

@@ -75,3 +75,25 @@ test('fm6ToVoice quantises continuous θ to the nearest valid DX7 values', () =>
   assert.equal(voice.operators[5]!.oscMode, 1)
   assert.equal(voice.operators[2]!.egRates[0], 50) // 0.5 of 0..99 rounds to 50 (49.5 → 50)
 })
+
+test('at integer settings the controls equal the reference renderer formulas', async () => {
+  const { createFm6Controls, fm6ToControls } = await import('../../../main/plants/fm6-controls.ts')
+  const { egTargetMicrosteps } = await import('../../../main/dx7/envelope.ts')
+  const { operatorLogFreq, transposedKey } = await import('../../../main/dx7/frequency.ts')
+  const { scaleOutputLevel, scaleKeyboardLevel, scaleVelocity } = await import('../../../main/dx7/tables.ts')
+  for (let seed = 50; seed < 60; seed++) {
+    const voice = randomVoice(seed)
+    const { theta, structure } = voiceToFm6(voice)
+    const ctx = { sampleRate: 44100, numSamples: 100, note: 64, velocity: 90, holdSec: 0.5 }
+    const c = fm6ToControls(fm6Params(structure.oscModes), structure, theta, 0, ctx, createFm6Controls(75))
+    const key = transposedKey(ctx.note, voice.transpose)
+    voice.operators.forEach((op, k) => {
+      const level = Math.max(0, (Math.min(127, scaleOutputLevel(op.outputLevel) + scaleKeyboardLevel(key, op.breakPoint, op.leftDepth, op.rightDepth, op.leftCurve, op.rightCurve)) << 5) + scaleVelocity(ctx.velocity, op.velocitySens))
+      for (let s = 0; s < 4; s++) {
+        assert.ok(Math.abs(c.ops[k]!.egInputs[s]! - egTargetMicrosteps(op.egLevels[s]!, level)) < 0.01, `seed ${seed} op${k + 1} L${s + 1}`)
+      }
+      // Within 0.1 cent: the reference rounds its Q24 log frequency, θ is float32.
+      assert.ok(Math.abs(c.ops[k]!.logFreq - operatorLogFreq(op, key) / 2 ** 24) < 1e-4, `seed ${seed} op${k + 1} frequency`)
+    })
+  }
+})
