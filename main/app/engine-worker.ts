@@ -34,7 +34,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   const progress = (p: MatchProgress): void => port!.postMessage({ type: 'progress', id: request.id, progress: p } satisfies WorkerReply)
   switch (request.type) {
     case 'capabilities':
-      return { match: !!mods.matchSample, assist: !!mods.assist && !!mods.gradientHints, render: !!mods.renderNote }
+      return { match: !!mods.matchSample, assist: !!mods.assist || !!mods.matchSample, hints: !!mods.gradientHints, render: !!mods.renderNote }
     case 'match': {
       const abort = new AbortController()
       aborts.set(request.id, abort)
@@ -44,8 +44,20 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         aborts.delete(request.id)
       }
     }
-    case 'assist':
-      return await need(mods, 'assist')(request.voice as never, request.target as never, request.lockedParams, request.seconds, progress)
+    case 'assist': {
+      if (mods.assist) return await mods.assist(request.voice as never, request.target as never, request.lockedParams, request.seconds, progress)
+      // Without the engine's assist, a short match from the current patch with the touched knobs locked and
+      // the algorithm kept does the same job: the other knobs move toward the target, the locked ones stay.
+      const voice = request.voice as { algorithm: number; name: string }
+      const abort = new AbortController()
+      aborts.set(request.id, abort)
+      try {
+        const options = { ...(request.target as object), seconds: request.seconds, initialVoice: voice, algorithm: voice.algorithm, name: voice.name, lockedParams: request.lockedParams, seed: 1, signal: abort.signal }
+        return await need(mods, 'matchSample')(options as never, progress)
+      } finally {
+        aborts.delete(request.id)
+      }
+    }
     case 'hints':
       return await need(mods, 'gradientHints')(request.voice as never, request.target as never)
     case 'render': {

@@ -81,7 +81,7 @@ export const studioStateSchema = z.object({
   /** Set after an assist run changed the patch, until the user accepts or undoes it. */
   assistPending: z.boolean(),
   lastDistance: z.number().nullable(),
-  engine: z.object({ match: z.boolean(), assist: z.boolean(), mainAudio: z.boolean() }),
+  engine: z.object({ match: z.boolean(), assist: z.boolean(), hints: z.boolean(), mainAudio: z.boolean() }),
 })
 
 /** A picture of a sound: min/max waveform columns and a log-magnitude spectrogram quantised to bytes. */

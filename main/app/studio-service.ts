@@ -72,7 +72,7 @@ export class StudioService {
   private assistPending = false
   private lastDistance: number | null = null
   private lastReport: unknown = null
-  private capabilities = { match: false, assist: false, render: false }
+  private capabilities = { match: false, assist: false, hints: false, render: false }
   private readonly listeners = new Set<StudioListener>()
   private saveTimer: NodeJS.Timeout | null = null
   private readonly log: (message: string) => void
@@ -121,7 +121,7 @@ export class StudioService {
       run: this.run && { kind: this.run.kind, runId: this.run.runId },
       assistPending: this.assistPending,
       lastDistance: this.lastDistance,
-      engine: { match: this.capabilities.match, assist: this.capabilities.assist, mainAudio: this.deps.audio?.available ?? false },
+      engine: { match: this.capabilities.match, assist: this.capabilities.assist, hints: this.capabilities.hints, mainAudio: this.deps.audio?.available ?? false },
     }
   }
 
@@ -334,7 +334,7 @@ export class StudioService {
   }
 
   private async hints(): Promise<{ id: string; direction: 1 | -1; strength: number }[]> {
-    if (!this.capabilities.assist || !this.sample) return []
+    if (!this.capabilities.hints || !this.sample) return []
     const raw = (await this.deps.engine.call({ type: 'hints', voice: this.patch, target: this.target() })) as GradientHint[]
     const size = (h: GradientHint): number => Math.abs(finite(h.strength ?? h.magnitude ?? 1))
     const top = Math.max(1e-12, ...raw.map(size))

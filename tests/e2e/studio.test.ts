@@ -58,12 +58,16 @@ test('the routing editor draws algorithms 1, 5, 16 and 32 as the table says', as
     for (const [from, to] of spec.edges) assert.ok(drawn[from - 1]!.y < drawn[to - 1]!.y, `alg ${n}: OP${from} drawn above OP${to}`)
     assert.equal(await page.getAttribute(`${mainDiagram} [data-feedback]`, 'data-feedback'), `${spec.feedback[0]}-${spec.feedback[1]}`)
   }
+  await chooseAlgorithm(16)
   await page.click(`${mainDiagram} [data-op="3"]`)
   assert.equal(await page.getAttribute('[data-operator]', 'data-operator'), '3', 'clicking an operator selects it')
+  await page.locator('.col.patch').screenshot({ path: join(SCREENSHOTS, 'routing-editor.png') })
 })
 
 test('undo restores the previous patch, by button and by Ctrl+Z', async () => {
-  await chooseAlgorithm(16)
+  const previous = (await page.getAttribute(mainDiagram, 'data-algorithm'))!
+  await chooseAlgorithm(previous === '7' ? 8 : 7)
+  const chosen = (await page.getAttribute(mainDiagram, 'data-algorithm'))!
   await page.click('[data-select-op="2"]')
   const level = await knobValue(page, 'op2.outputLevel')
   await page.focus('[data-param="op2.outputLevel"] svg')
@@ -74,9 +78,9 @@ test('undo restores the previous patch, by button and by Ctrl+Z', async () => {
   await page.waitForFunction((v) => document.querySelector('[data-param="op2.outputLevel"]')?.getAttribute('data-value') === String(v), level)
   await page.click('body', { position: { x: 5, y: 990 } })
   await page.keyboard.press('Control+z')
-  await page.waitForSelector(`${mainDiagram}[data-algorithm="32"]`)
+  await page.waitForSelector(`${mainDiagram}[data-algorithm="${previous}"]`)
   await page.keyboard.press('Control+Shift+z')
-  await page.waitForSelector(`${mainDiagram}[data-algorithm="16"]`)
+  await page.waitForSelector(`${mainDiagram}[data-algorithm="${chosen}"]`)
 })
 
 test('bad files give a visible, specific error and the app keeps working', async () => {
@@ -111,6 +115,34 @@ test('drop the demo sample and match: the loss falls and the knobs move', async 
   await page.waitForTimeout(600) // the patch picture re-renders after the run
   await dismissMessages()
   await page.screenshot({ path: join(SCREENSHOTS, 'studio-match.png'), fullPage: true })
+})
+
+test('with assist on, a touched knob stays where it was put while the loss still improves', async () => {
+  await page.click('[data-testid="assist-toggle"]')
+  await page.waitForSelector('[data-testid="assist-toggle"].on')
+  await page.click('[data-select-op="1"]')
+  const id = 'op1.outputLevel'
+  const start = await knobValue(page, id)
+  const box = (await page.locator(`[data-param="${id}"] svg`).boundingBox())!
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2 + 40, { steps: 8 }) // drag down: quieter
+  await page.mouse.up()
+  await page.waitForFunction((v) => Number(document.querySelector('[data-param="op1.outputLevel"]')?.getAttribute('data-value')) < v, start)
+  const put = await knobValue(page, id)
+  await page.waitForSelector('[data-testid="match-panel"][data-run-kind="assist"]')
+  await page.waitForSelector('[data-testid="match-panel"][data-run-kind="assist"][data-done="true"]', { timeout: 30000 })
+  const panel = await page.$eval('[data-testid="match-panel"]', (e) => ({ ...(e as HTMLElement).dataset }))
+  assert.ok(Number(panel.lastLoss) < Number(panel.firstLoss), `assist improved the loss: ${panel.firstLoss} → ${panel.lastLoss}`)
+  assert.equal(await knobValue(page, id), put, 'the touched knob stayed where it was put')
+  assert.ok(await page.$(`[data-param="${id}"].locked`), 'the knob shows it is locked')
+  await page.waitForSelector('[data-testid="assist-pending"]')
+  await dismissMessages()
+  await page.screenshot({ path: join(SCREENSHOTS, 'studio-assist.png'), fullPage: true })
+  await page.click('[data-testid="assist-undo"]')
+  await page.waitForFunction(() => !document.querySelector('[data-testid="assist-pending"]'))
+  assert.equal(await knobValue(page, id), put, 'undoing assist keeps the user\'s own edit')
+  await page.click('[data-testid="assist-toggle"]')
 })
 
 test('export the voice as SysEx and re-import it to the same patch', async () => {

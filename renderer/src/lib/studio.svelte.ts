@@ -30,6 +30,7 @@ export const studio = $state({
   busy: '' as string,
 })
 
+const queued = new Map<string, number | string>() // knob values waiting to be sent, newest per parameter
 let messageId = 0
 export function reportError(error: unknown): void {
   const text = error instanceof Error ? error.message : String(error)
@@ -60,6 +61,8 @@ export async function attempt<T>(action: () => Promise<T>): Promise<T | undefine
 }
 
 function setState(state: StudioState): void {
+  // Knob values not yet sent stay on screen: main's answer predates them.
+  for (const [id, value] of queued) setParamInPlace(state.patch, id, value)
   studio.state = state
 }
 
@@ -106,7 +109,6 @@ export async function connect(): Promise<void> {
 }
 
 // Knob edits: the newest value per parameter wins; one request in flight at a time keeps main in step.
-const queued = new Map<string, number | string>()
 let flushing = false
 async function flushEdits(): Promise<void> {
   if (flushing) return
@@ -166,7 +168,7 @@ export async function undoAssist(): Promise<void> {
 }
 
 export async function refreshHints(): Promise<void> {
-  if (!studio.state?.engine.assist || !studio.state.sample) {
+  if (!studio.state?.engine.hints || !studio.state.sample) {
     studio.hints = []
     return
   }

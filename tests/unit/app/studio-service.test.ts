@@ -24,7 +24,7 @@ function scriptedEngine(calls: { type: string; body: unknown }[] = []) {
   const engine = {
     call: async (body: { type: string }) => {
       calls.push({ type: body.type, body })
-      if (body.type === 'capabilities') return { match: true, assist: true, render: true }
+      if (body.type === 'capabilities') return { match: true, assist: true, hints: true, render: true }
       if (body.type === 'render') return new Float32Array(8820).map((_, i) => 0.3 * Math.sin(i / 10))
       if (body.type === 'hints') return [{ id: 'op2.outputLevel', direction: 1, magnitude: 4 }, { id: 'feedback', direction: -1, magnitude: 1 }]
       throw new Error(`unexpected ${body.type}`)
