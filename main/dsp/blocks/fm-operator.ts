@@ -11,6 +11,12 @@
 //   ȳ[n] += fb·(ā[n+1] + ā[n+2])      the feedback recurrence transposed: an IIR run backwards in time
 //   ā[n]  = ȳ[n]·g[n]·sin'(a[n]),  ∂L/∂mod[n] = ā[n],  ∂L/∂fb = Σ ā[n]·(y[n−1] + y[n−2])
 //   ∂L/∂inc[b] = Σ_{m∈b} Σ_{n>m} ā[n]     (a suffix sum),   ∂L/∂g[b] from the ramp weights.
+// Strong feedback makes the recurrence chaotic; the exact adjoint then grows exponentially backwards in time
+// (1e16 over 1 s at FB 6, Infinity/NaN at FB 7) and carries no usable direction. So the output adjoint ȳ
+// (direct + fed back) is clipped to FEEDBACK_ADJOINT_LIMIT × the largest direct |∂L/∂y| of the operator(s). A
+// stable loop's fed-back adjoint is a geometric series, ≤ direct/(1 − r), which reaches that limit only when
+// r > 0.999: the clip never acts where the gradient is meaningful (the gradchecks run without it acting) and
+// keeps chaotic candidates finite instead of throwing.
 // A feedback loop through several operators (algorithms 4 and 6) is a chain evaluated one sample at a time:
 // the first operator takes the feedback from the last one's two previous outputs.
 //
@@ -21,6 +27,17 @@ import { SINE_SLOPES, SINE_TABLE_SIZE, SINE_VALUES } from './sine-table.ts'
 
 // A module-local copy: imported bindings can compile to getters, too slow to read once per sample.
 const SIZE: number = SINE_TABLE_SIZE
+/** See the header: bound on the fed-back output adjoint, relative to the largest direct one. */
+export const FEEDBACK_ADJOINT_LIMIT = 1e3
+
+function maxAbs(x: Float64Array, n: number, start: number): number {
+  let m = start
+  for (let i = 0; i < n; i++) {
+    const v = Math.abs(x[i]!)
+    if (v > m) m = v
+  }
+  return m
+}
 
 export interface OperatorBuffers {
   incs: Float64Array // numBlocks: phase increment, cycles per sample
@@ -109,6 +126,7 @@ export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: num
   const vals = SINE_VALUES
   const numBlocks = Math.ceil(n / blockSize)
   gGains.fill(0, 0, numBlocks)
+  const limit = fb === 0 ? Infinity : FEEDBACK_ADJOINT_LIMIT * maxAbs(gOut, n, 1e-300)
   let a1 = 0 // ā[n+1]
   let a2 = 0 // ā[n+2]
   let suffix = 0 // Σ_{m>n} ā[m]
@@ -148,7 +166,9 @@ export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: num
     for (let i = end - 1; i >= start; i--) {
       const w = (i - start + 1) / blockSize
       const g = gPrev + w * (gNow - gPrev)
-      const gy = gOut[i]! + fb * (a1 + a2)
+      let gy = gOut[i]! + fb * (a1 + a2)
+      if (gy > limit) gy = limit
+      else if (gy < -limit) gy = -limit
       const f = args[i]! * SIZE
       const k = f | 0
       const s = vals[k]! + (f - k) * slopes[k]!
@@ -223,6 +243,9 @@ export function chainBackward(chain: readonly OperatorBuffers[], fb: number, blo
     op.gIncs.fill(0, 0, numBlocks)
   }
   let gFb = 0
+  let direct = 1e-300
+  for (const op of chain) direct = maxAbs(op.gOut, n, direct)
+  const limit = FEEDBACK_ADJOINT_LIMIT * direct
   for (let b = numBlocks - 1; b >= 0; b--) {
     const start = b * blockSize
     const end = Math.min(n, start + blockSize)
@@ -230,6 +253,8 @@ export function chainBackward(chain: readonly OperatorBuffers[], fb: number, blo
       const w = (i - start + 1) / blockSize
       // The feedback taps: chain[0]'s argument at i+1 and i+2 read last.out[i].
       let gy = last.gOut[i]! + fb * ((i + 1 < n ? first.gMod[i + 1]! : 0) + (i + 2 < n ? first.gMod[i + 2]! : 0))
+      if (gy > limit) gy = limit
+      else if (gy < -limit) gy = -limit
       for (let c = len - 1; c >= 0; c--) {
         const op = chain[c]!
         if (c < len - 1) gy += op.gOut[i]!

@@ -75,3 +75,19 @@ test('rendering is deterministic: reused workspaces leak nothing between candida
   assert.deepEqual(again, first)
   assert.notDeepEqual(other, first)
 })
+
+test('chaotic feedback (FB 7, all operators at full level) still gives finite gradients', async () => {
+  const { createFm6Synth } = await import('../../../main/plants/fm6-synth.ts')
+  for (const algorithm of [1, 4, 6, 32]) {
+    const synth = createFm6Synth({ algorithm, oscModes: [0, 0, 0, 0, 0, 0] })
+    const theta = Float64Array.from(initialTheta(synth.params))
+    for (let k = 0; k < 6; k++) theta[k * 11] = 1
+    theta[66] = 1 // feedback 7
+    const long = { sampleRate: 16000, numSamples: 16000, note: 60, velocity: 100, holdSec: 0.7 }
+    const audio = new Float64Array(long.numSamples)
+    synth.forward(theta, 0, long, audio)
+    const grad = new Float64Array(synth.params.length)
+    synth.backward(audio.map((_, i) => Math.sin(i)), grad, 0)
+    assert.ok(grad.every(Number.isFinite), `algorithm ${algorithm}`)
+  }
+})
