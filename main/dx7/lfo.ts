@@ -4,11 +4,12 @@
 // exactly when MSFA/Dexed retrigger it), so a polyphonic engine's voices do not share LFO phase.
 
 import type { LfoWave } from './voice.ts'
-import { CONTROL_BLOCK_SIZE, LFO_FREQUENCY_HZ } from './tables.ts'
+import { CONTROL_BLOCK_SIZE, LFO_FREQUENCY_HZ, SINE_TABLE, SINE_TABLE_BITS } from './tables.ts'
 
 const TWO_32 = 4294967296
 const HALF_CYCLE = 2147483648
 const Q24 = 1 << 24
+const SINE = SINE_TABLE // local binding: read every block
 
 /** MSFA's LFO time unit per control block (1 << 32 / 15.5 s / 11 per sample, facts §8.2), used for the delay. */
 export function lfoDelayUnit(sampleRate: number): number {
@@ -20,19 +21,19 @@ export function lfoPhaseStep(speed: number, sampleRate: number): number {
   return Math.round((LFO_FREQUENCY_HZ[speed]! * CONTROL_BLOCK_SIZE * TWO_32) / sampleRate)
 }
 
-/** One LFO waveform value (Q24, 0..2^24) at a Q32 phase. */
+/** One LFO waveform value (Q24, 0..2^24) at a Q32 phase (uint32). Integer operations only: this runs every block. */
 export function lfoWaveValue(wave: LfoWave, phase: number, sampleHold: number): number {
   switch (wave) {
     case 0: // triangle: 0 → 1 over the first half cycle, back to 0 over the second
-      return phase < HALF_CYCLE ? Math.floor(phase / 128) : Math.floor((TWO_32 - 1 - phase) / 128)
+      return phase < HALF_CYCLE ? phase >>> 7 : ~phase >>> 7
     case 1: // saw down: starts at 0.5, falls, jumps to 1 at half a cycle
-      return Math.floor((((TWO_32 - 1 - phase) + HALF_CYCLE) % TWO_32) / 256)
+      return (~phase ^ HALF_CYCLE) >>> 8
     case 2: // saw up: starts at 0.5, rises, drops to 0 at half a cycle
-      return Math.floor(((phase + HALF_CYCLE) % TWO_32) / 256)
+      return (phase ^ HALF_CYCLE) >>> 8
     case 3: // square: high for the first half cycle
       return phase < HALF_CYCLE ? Q24 : 0
-    case 4: // sine: 0.5 + 0.5·sin, starting at 0.5 and rising
-      return (Q24 >> 1) + Math.round((Q24 >> 1) * Math.sin((2 * Math.PI * phase) / TWO_32))
+    case 4: // sine: 0.5 + 0.5·sin, starting at 0.5 and rising (the operator sine table, ±2^24)
+      return (Q24 >> 1) + Math.round(0.5 * SINE[phase >>> (32 - SINE_TABLE_BITS)]!)
     default: // sample & hold: a new 8-bit pseudo-random value each cycle
       return ((sampleHold ^ 0x80) + 1) << 16
   }
@@ -70,7 +71,7 @@ export class Lfo {
   /** Advances one control block: updates valueQ24 and delayQ24. */
   next(): void {
     const previous = this.phase
-    this.phase = (this.phase + this.phaseStep) % TWO_32
+    this.phase = (this.phase + this.phaseStep) >>> 0
     if (this.wave === 5 && this.phase < previous) this.sampleHold = (this.sampleHold * 179 + 17) & 0xff
     this.valueQ24 = lfoWaveValue(this.wave, this.phase, this.sampleHold)
     this.delayQ24 = this.nextDelay()

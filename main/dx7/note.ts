@@ -12,7 +12,7 @@
 // full-level carrier peaks at 2^25/2^28 = 0.125; each note is clipped to ±1 on its own, as Dexed does per voice.
 
 import type { Dx7Voice } from './voice.ts'
-import { validateVoice } from './voice.ts'
+import { OPERATOR_RANGES, VOICE_RANGES, validateVoice } from './voice.ts'
 import { algorithmSpec } from './algorithms.ts'
 import { CONTROL_BLOCK_SIZE, AMP_MOD_SENS_TABLE, PITCH_MOD_SENS_TABLE, scaleKeyboardLevel, scaleKeyboardRate,
   scaleModDepth, scaleOutputLevel, scaleVelocity, exp2Q24 as importedExp2Q24 } from './tables.ts'
@@ -77,10 +77,11 @@ export class Dx7Note {
   private readonly loopGains = new Float64Array(3)
   private readonly loopDGains = new Float64Array(3)
 
-  /** Key-on. Throws a RangeError naming the field if the voice is invalid: import clamps junk (SysEx codec), the
-   * renderer only plays valid voices. note: MIDI 0..127 (transpose applied here), velocity 0..127. */
+  /** Key-on. Throws a RangeError naming the field (validateVoice's message) if a field the renderer reads is out of
+   * range: the SysEx codec clamps junk on import, the renderer only plays valid voices. note: MIDI 0..127 (transpose
+   * applied here), velocity 0..127. */
   constructor(voice: Dx7Voice, note: number, velocity: number, sampleRate: number) {
-    validateVoice(voice)
+    if (!isPlayableVoice(voice)) validateVoice(voice) // throws, naming the field
     if (!(sampleRate >= 8000 && sampleRate <= 384000)) {
       throw new RangeError(`sample rate ${sampleRate} Hz is outside 8000..384000; use a standard rate such as 48000`)
     }
@@ -272,6 +273,29 @@ export class Dx7Note {
       }
     }
   }
+}
+
+// ---- Fast voice check: every note-on runs it, so a flat loop over the ranges instead of validateVoice's report ----
+
+type RangeEntry = readonly [string, number, number]
+const OPERATOR_CHECKS: readonly RangeEntry[] = Object.entries(OPERATOR_RANGES).map(([k, [lo, hi]]) => [k, lo, hi] as const)
+const VOICE_CHECKS: readonly RangeEntry[] = Object.entries(VOICE_RANGES).map(([k, [lo, hi]]) => [k, lo, hi] as const)
+
+function inRange(value: unknown, lo: number, hi: number): boolean {
+  if (Array.isArray(value)) return value.every((v) => inRange(v, lo, hi))
+  return typeof value === 'number' && Number.isInteger(value) && value >= lo && value <= hi
+}
+
+function checksPass(record: object, checks: readonly RangeEntry[]): boolean {
+  for (const [key, lo, hi] of checks) if (!inRange((record as Record<string, unknown>)[key], lo, hi)) return false
+  return true
+}
+
+/** True when every field the renderer reads is in range (the name is not read, so it is not checked here). */
+function isPlayableVoice(voice: Dx7Voice): boolean {
+  if (!Array.isArray(voice.operators) || voice.operators.length !== 6) return false
+  for (const op of voice.operators) if (!checksPass(op, OPERATOR_CHECKS)) return false
+  return checksPass(voice, VOICE_CHECKS)
 }
 
 function clearBlock(buffer: Float64Array): void {
