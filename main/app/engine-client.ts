@@ -50,8 +50,9 @@ class WorkerChannel {
     return { id, promise }
   }
 
-  post(body: WorkerRequest): void {
-    if (!this.ended) this.worker.postMessage(body)
+  /** Asks the worker to abort run `runId`; the stop request's own reply is not awaited. */
+  stop(runId: number): void {
+    if (!this.ended) this.worker.postMessage({ type: 'stop', id: this.nextId++, runId } satisfies WorkerRequest)
   }
 
   async terminate(): Promise<void> {
@@ -93,7 +94,7 @@ export class EngineClient {
     return {
       promise: settled,
       stop: async () => {
-        channel.post({ type: 'stop', id })
+        channel.stop(id)
         const timer = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())
         await Promise.race([settled.catch(() => undefined), timer])
         await channel.terminate()

@@ -9,7 +9,7 @@ export type WorkerRequest =
   | { type: 'assist'; id: number; voice: unknown; target: unknown; lockedParams: string[]; seconds: number }
   | { type: 'hints'; id: number; voice: unknown; target: unknown }
   | { type: 'render'; id: number; voice: unknown; note: number; velocity: number; holdSec: number; releaseSec: number; sampleRate: number }
-  | { type: 'stop'; id: number }
+  | { type: 'stop'; id: number; runId: number } // id is the stop request's own; runId the run to abort
 
 export type WorkerReply =
   | { type: 'progress'; id: number; progress: MatchProgress }
@@ -65,8 +65,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return need(mods, 'renderNote')(request.voice as never, { note, velocity, holdSec, releaseSec, sampleRate })
     }
     case 'stop':
-      aborts.get(request.id)?.abort()
-      return { stopped: aborts.has(request.id) }
+      aborts.get(request.runId)?.abort()
+      return { stopped: aborts.has(request.runId) }
   }
 }
 
