@@ -97,3 +97,15 @@ test('at integer settings the controls equal the reference renderer formulas', a
     })
   }
 })
+
+test('fm6Envelopes draws INIT VOICE: OP1 at full scale while held, then released', async () => {
+  const { fm6Envelopes } = await import('../../../main/plants/fm6-envelopes.ts')
+  const { theta, structure } = voiceToFm6(initVoice())
+  const env = fm6Envelopes(theta, structure, { sampleRate: 16000, numSamples: 16000, note: 60, velocity: 100, holdSec: 0.5 })
+  const op1 = env.operatorLevelDb[0]!
+  assert.equal(op1.length, 250)
+  assert.ok(Math.abs(op1[100]!) < 0.5, `held level ${op1[100]} dB`)
+  assert.ok(op1[249]! < -60, `released level ${op1[249]} dB`)
+  assert.ok(env.operatorLevelDb[1]![100]! < -80, 'OP2 (level 0) is silent')
+  assert.ok(env.pitchSemitones.every((p) => Math.abs(p) < 1e-4), 'pitch EG levels 50 → no shift')
+})
