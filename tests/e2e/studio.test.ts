@@ -42,6 +42,13 @@ async function downloadOf(click: () => Promise<void>): Promise<Uint8Array> {
   return new Uint8Array(readFileSync((await download.path())!))
 }
 
+test('the page runs with no Node access and a strict CSP', async () => {
+  assert.equal(await page.evaluate(() => typeof (window as unknown as { process?: unknown }).process), 'undefined')
+  assert.equal(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require), 'undefined')
+  const response = await page.request.get(studio.server.url)
+  assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self';.*object-src 'none'/)
+})
+
 test('the routing editor draws algorithms 1, 5, 16 and 32 as the table says', async () => {
   for (const n of [1, 5, 16, 32]) {
     await chooseAlgorithm(n)

@@ -82,6 +82,7 @@ export function refreshPatchView(delayMs = 250): void {
   }, delayMs)
 }
 
+let lastLiveRender = 0
 export async function connect(): Promise<void> {
   api.on('state', (state) => {
     setState(state)
@@ -92,7 +93,14 @@ export async function connect(): Promise<void> {
       studio.curves = { kind: batch.kind, runId: batch.runId, points: [], done: false, message: '' }
     }
     studio.curves.points.push(...batch.points)
-    if (batch.voice && studio.state) studio.state.patch = batch.voice
+    if (batch.voice && studio.state) {
+      studio.state.patch = batch.voice
+      // The patch picture follows the run about once a second (a render costs more than a progress batch).
+      if (performance.now() - lastLiveRender > 1000) {
+        lastLiveRender = performance.now()
+        refreshPatchView(0)
+      }
+    }
   })
   api.on('runDone', (done) => {
     if (studio.curves && studio.curves.runId === done.runId) {
