@@ -17,7 +17,7 @@ import type { ParamSpec, RenderContext } from './plant.ts'
 import { toPhysical, toPhysicalSlope } from './param-scale.ts'
 import { expLerpTable, expLerpTableSlope, lerpTable, lerpTableSlope } from './table-relax.ts'
 import {
-  FEEDBACK_INDEX, GLOBAL_BASE, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT,
+  FEEDBACK_INDEX, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT,
   PITCH_EG_LEVEL_INDEX, PITCH_EG_RATE_INDEX, type OscMode,
 } from './fm6-params.ts'
 
@@ -33,6 +33,9 @@ const EG_CALIBRATION_RATE_HZ = 44100 // the reference EG scales its increments b
 const EGL_TABLE = Float64Array.from({ length: 100 }, (_, l) => scaleEgLevel(l))
 /** Multi-operator feedback loops (algorithms 4, 6) get 2 extra shifts, as Dexed's Mark I engine (facts §2). */
 export const LOOP_FEEDBACK_SCALE = 0.25
+/** Pitch EG on fixed-frequency operators: Dexed gives them none (facts §3); MSFA would. Follows Dexed. */
+export const FIXED_FOLLOWS_PITCH_EG = false
+const DEFAULT_BASE: Dx7Voice = cloneVoice(initVoice())
 
 export interface OperatorControls {
   egInputs: Float64Array // [T1..T4 microsteps, speed R1..R4 microsteps per sample]
@@ -163,14 +166,8 @@ export function fm6ToControls(params: readonly ParamSpec[], structure: Fm6Struct
     out.pitchInputs[4 + s] = lerpTable(PITCH_EG_RATE_TABLE, rate) * unit
     out.dPitchRate[s] = lerpTableSlope(PITCH_EG_RATE_TABLE, rate) * unit
   }
-  void GLOBAL_BASE
   return out
 }
-
-/** Pitch EG on fixed-frequency operators: Dexed gives them none (facts §3); MSFA would. Follows Dexed. */
-export const FIXED_FOLLOWS_PITCH_EG = false
-
-const DEFAULT_BASE: Dx7Voice = cloneVoice(initVoice())
 
 /** Gradients of the controls (per operator: ∂L/∂egInputs[8], ∂L/∂logFreq; ∂L/∂feedbackGain; ∂L/∂pitchInputs[8]). */
 export interface Fm6ControlGrads {

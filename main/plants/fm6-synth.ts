@@ -111,7 +111,6 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
   let gPitch = new Float64Array(0)
   let lastTheta: ArrayLike<number> = new Float64Array(params.length)
   let lastOffset = 0
-  let sampleRate = 0
 
   function ensure(n: number): void {
     if (n === numSamples) return
@@ -131,7 +130,6 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
     ensure(n)
     lastTheta = theta
     lastOffset = offset
-    sampleRate = ctx.sampleRate
     fm6ToControls(params, structure, theta, offset, ctx, controls)
     // Key-off lands on the first block boundary at or after holdSec, as the reference renderer (render.ts).
     const keyOff = Math.ceil(controls.keyOffSample / N) * N
@@ -212,7 +210,6 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
     cGrads.pitchInputs.fill(0)
     envelopeBackward(pitchJac, gPitch, numBlocks, cGrads.pitchInputs)
     fm6ControlsBackward(params, lastTheta, lastOffset, controls, cGrads, gTheta, gOffset)
-    void sampleRate
   }
 
   return { id: 'fm6', params, structure, controls, composition: composition(spec, groups), forward, backward }

@@ -5,17 +5,13 @@ import assert from 'node:assert/strict'
 import type { ParamSpec } from '../../../main/plants/plant.ts'
 import { toNormalised, toPhysical, toPhysicalSlope, initialTheta } from '../../../main/plants/param-scale.ts'
 import { fm6Params } from '../../../main/plants/fm6-params.ts'
+import { subtractiveParams } from '../../../main/plants/subtractive-params.ts'
 
 const tables: [string, ParamSpec[]][] = [
   ['fm6 ratio', fm6Params([0, 0, 0, 0, 0, 0])],
   ['fm6 fixed', fm6Params([1, 1, 1, 1, 1, 1])],
+  ['subtractive', subtractiveParams()],
 ]
-try {
-  const { subtractiveParams } = await import('../../../main/plants/subtractive-params.ts')
-  tables.push(['subtractive', subtractiveParams()])
-} catch {
-  // The subtractive table is optional while it is being written; fm6 tables still run.
-}
 
 for (const [name, params] of tables) {
   test(`${name}: every spec is well formed`, () => {
