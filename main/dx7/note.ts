@@ -32,7 +32,7 @@ export interface Controllers {
 
 const N = CONTROL_BLOCK_SIZE
 // Per-block calls go through module-local bindings: under tsx every read of an imported binding is a getter call.
-const { addFeedbackLoop, addSine, addSineFeedback, addSineModulated } = kernels
+const { addFeedbackLoop, addSine, addSineFeedback, addSineModulated, writeSine, writeSineFeedback, writeSineModulated } = kernels
 const exp2Q24 = importedExp2Q24
 const Q24 = 1 << 24
 /** Output scale: Q24 engine units → float (float = engine / 2^28, see header). */
@@ -172,6 +172,7 @@ export class Dx7Note {
 
   /** Adds the block's mix, scaled to float and clipped to ±1 (per note, as Dexed per voice), into dest[at..]. */
   private emitBlock(dest: Float32Array, at: number): void {
+    if (this.busFilled[MIX_BUS] === 0) return // every carrier silent this block
     const mix = this.mix
     for (let i = 0; i < N; i++) {
       const y = mix[i]! * OUTPUT_SCALE
@@ -180,8 +181,7 @@ export class Dx7Note {
   }
 
   private renderBlock(controllers: Controllers): void {
-    const mix = this.mix
-    clearBlock(mix) // plain loops: TypedArray.fill is a builtin call, slower than 64 inline stores
+    // The first operator to reach a bus (the mix included) in a block writes it, later ones add: no clearing.
     const busFilled = this.busFilled
     for (let b = 0; b < busFilled.length; b++) busFilled[b] = 0
     this.updateControls(controllers)
@@ -195,22 +195,26 @@ export class Dx7Note {
       const inc = this.incs[k]!
       const phase = this.phases[k]!
       this.phases[k] = (phase + N * inc) | 0
+      const frees = plan.freesBus[k]!
       if ((plan.inLoop[k] && this.fbScale !== 0) || (g1 < SILENT_GAIN && g2 < SILENT_GAIN)) {
-        if (plan.freesBus[k] !== NO_BUS) this.busFilled[plan.freesBus[k]!] = 0
+        if (frees !== NO_BUS) busFilled[frees] = 0
         continue
       }
       const outBus = plan.outputBus[k]!
       const out = this.buses[outBus]!
-      if (outBus !== MIX_BUS && this.busFilled[outBus] === 0) {
-        clearBlock(out)
-        this.busFilled[outBus] = 1
-      }
+      const write = busFilled[outBus] === 0
+      busFilled[outBus] = 1
       const dGain = (g2 - g1) / N
       const inBus = plan.inputBus[k]!
-      if (k === plan.feedbackOp && this.fbScale !== 0) addSineFeedback(out, N, phase, inc, g1, dGain, this.fbHistory, this.fbScale)
-      else if (inBus !== NO_BUS && this.busFilled[inBus] === 1) addSineModulated(out, this.buses[inBus]!, N, phase, inc, g1, dGain)
+      if (k === plan.feedbackOp && this.fbScale !== 0) {
+        if (write) writeSineFeedback(out, N, phase, inc, g1, dGain, this.fbHistory, this.fbScale)
+        else addSineFeedback(out, N, phase, inc, g1, dGain, this.fbHistory, this.fbScale)
+      } else if (inBus !== NO_BUS && busFilled[inBus] === 1) {
+        if (write) writeSineModulated(out, this.buses[inBus]!, N, phase, inc, g1, dGain)
+        else addSineModulated(out, this.buses[inBus]!, N, phase, inc, g1, dGain)
+      } else if (write) writeSine(out, N, phase, inc, g1, dGain)
       else addSine(out, N, phase, inc, g1, dGain)
-      if (plan.freesBus[k] !== NO_BUS) this.busFilled[plan.freesBus[k]!] = 0
+      if (frees !== NO_BUS) busFilled[frees] = 0
     }
     let finished = !this.keyIsDown
     if (finished) {
@@ -231,6 +235,8 @@ export class Dx7Note {
       this.loopGains[c] = this.gains[k]!
       this.loopDGains[c] = (this.gainsNext[k]! - this.gains[k]!) / N
     }
+    if (this.busFilled[MIX_BUS] === 0) clearBlock(this.mix) // the loop runs first, before any carrier
+    this.busFilled[MIX_BUS] = 1
     addFeedbackLoop(this.mix, N, loop.length, this.loopPhases, this.loopIncs, this.loopGains, this.loopDGains, this.fbHistory,
       this.fbScale)
   }

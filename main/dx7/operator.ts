@@ -1,4 +1,5 @@
-// Operator inner loops (facts §6, §7): one control block of one operator, ADDED into `out`.
+// Operator inner loops (facts §6, §7): one control block of one operator, ADDED into `out` (add*) or written over
+// it (write*, for the first operator to reach a bus in a block, so buses never need clearing).
 // Numbers: phase is an int32 in Q24 cycles (2^24 = one cycle, wraps naturally); outputs and modulation inputs
 // are doubles on the same Q24 scale, so a modulator's output is added straight to its target's phase
 // (full scale gain 2.0 → ±2^25 = ±2 cycles of phase deviation, as MSFA). Gain ramps linearly from `gain` to
@@ -20,6 +21,17 @@ export function addSine(out: Float64Array, n: number, phase: number, inc: number
   }
 }
 
+/** addSine, writing instead of adding. */
+export function writeSine(out: Float64Array, n: number, phase: number, inc: number, gain: number, dGain: number): void {
+  let p = phase | 0
+  let g = gain
+  for (let i = 0; i < n; i++) {
+    g += dGain
+    out[i] = SINE[(p >> 10) & 16383]! * g
+    p = (p + inc) | 0
+  }
+}
+
 /** An operator modulated by the (already summed) outputs in `modIn`. */
 export function addSineModulated(out: Float64Array, modIn: Float64Array, n: number, phase: number, inc: number, gain: number,
   dGain: number): void {
@@ -29,6 +41,19 @@ export function addSineModulated(out: Float64Array, modIn: Float64Array, n: numb
     g += dGain
     const q = (p + modIn[i]!) | 0
     out[i] += SINE[(q >> 10) & 16383]! * g
+    p = (p + inc) | 0
+  }
+}
+
+/** addSineModulated, writing instead of adding. */
+export function writeSineModulated(out: Float64Array, modIn: Float64Array, n: number, phase: number, inc: number, gain: number,
+  dGain: number): void {
+  let p = phase | 0
+  let g = gain
+  for (let i = 0; i < n; i++) {
+    g += dGain
+    const q = (p + modIn[i]!) | 0
+    out[i] = SINE[(q >> 10) & 16383]! * g
     p = (p + inc) | 0
   }
 }
@@ -48,6 +73,26 @@ export function addSineFeedback(out: Float64Array, n: number, phase: number, inc
     const q = (p + (y0 + y1) * fbScale) | 0
     const y = SINE[(q >> 10) & 16383]! * g
     out[i] += y
+    y0 = y1
+    y1 = y
+    p = (p + inc) | 0
+  }
+  history[0] = y0
+  history[1] = y1
+}
+
+/** addSineFeedback, writing instead of adding. */
+export function writeSineFeedback(out: Float64Array, n: number, phase: number, inc: number, gain: number, dGain: number,
+  history: Float64Array, fbScale: number): void {
+  let p = phase | 0
+  let g = gain
+  let y0 = history[0]!
+  let y1 = history[1]!
+  for (let i = 0; i < n; i++) {
+    g += dGain
+    const q = (p + (y0 + y1) * fbScale) | 0
+    const y = SINE[(q >> 10) & 16383]! * g
+    out[i] = y
     y0 = y1
     y1 = y
     p = (p + inc) | 0
