@@ -82,6 +82,9 @@ export class Dx7Note {
    * applied here), velocity 0..127. */
   constructor(voice: Dx7Voice, note: number, velocity: number, sampleRate: number) {
     if (!isPlayableVoice(voice)) validateVoice(voice) // throws, naming the field
+    if (!(Number.isFinite(note) && Number.isFinite(velocity))) {
+      throw new RangeError(`note ${note} / velocity ${velocity} must be finite numbers (MIDI 0..127)`)
+    }
     if (!(sampleRate >= 8000 && sampleRate <= 384000)) {
       throw new RangeError(`sample rate ${sampleRate} Hz is outside 8000..384000; use a standard rate such as 48000`)
     }
@@ -126,15 +129,18 @@ export class Dx7Note {
     this.pitchEnvelope.keyDown(false)
   }
 
-  /** Key-on again on this note (mono retrigger): EGs restart from their current level; oscillator key sync resets
-   * the phases (OKS = 0 lets them run on). The LFO is retriggered as MSFA does on every note-on. */
-  retrigger(velocity: number): void {
-    void velocity // the per-note level was fixed at construction, as MSFA keeps it for a reused voice
+  /** Key-on again on this note (mono retrigger), from the next control block: EGs restart stage 1 from their current
+   * level; oscillator key sync (OKS = 1) resets the phases and the gain ramp as Dexed's oscSync does (OKS = 0 lets
+   * them run on); the LFO is retriggered as MSFA does on every note-on. The per-note level stays as it was. */
+  retrigger(): void {
     this.keyIsDown = true
     this.finished = false
     for (const envelope of this.envelopes) envelope.keyDown(true)
     this.pitchEnvelope.keyDown(true)
-    if (this.voice.oscKeySync === 1) this.phases.fill(0)
+    if (this.voice.oscKeySync === 1) {
+      this.phases.fill(0)
+      this.gains.fill(0)
+    }
     const v = this.voice
     this.lfo.start(v.lfoSpeed, v.lfoDelay, v.lfoWave, v.lfoKeySync === 1, this.sampleRate)
   }

@@ -159,9 +159,24 @@ test('isFinished: false while held, true after the release has died away (L4 = 0
   assert.equal(droning.isFinished, false)
 })
 
+test('retrigger: oscillator key sync restarts the phases (same output whenever it happens); OKS 0 runs on', () => {
+  const afterRetrigger = (oscKeySync: 0 | 1, atSamples: number): Float32Array => {
+    const voice = op1Voice({}, { oscKeySync })
+    const note = new Dx7Note(voice, 69, 100, SR)
+    note.render(new Float32Array(atSamples), 0, atSamples)
+    note.retrigger()
+    const out = new Float32Array(4096)
+    note.render(out, 0, out.length)
+    return out
+  }
+  assert.deepEqual(afterRetrigger(1, 1024), afterRetrigger(1, 1536))
+  assert.notDeepEqual(afterRetrigger(0, 1024), afterRetrigger(0, 1536))
+})
+
 test('invalid voices and options are refused with the field and range named', () => {
   const bad = op1Voice({ outputLevel: 120 })
   assert.throws(() => renderNote(bad, { note: 60, velocity: 100, holdSec: 0.1, releaseSec: 0, sampleRate: SR }), /outputLevel = 120 is outside 0\.\.99/)
   assert.throws(() => renderNote(initVoice(), { note: 60, velocity: 100, holdSec: -1, releaseSec: 0, sampleRate: SR }), /holdSec -1/)
   assert.throws(() => new Dx7Note(initVoice(), 60, 100, 10), /sample rate 10 Hz/)
+  assert.throws(() => new Dx7Note(initVoice(), Number.NaN, 100, SR), /note NaN/)
 })
