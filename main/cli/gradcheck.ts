@@ -17,6 +17,8 @@ export interface GradcheckRun {
   points: number
   sampleRate: number
   seconds: number
+  /** Overrides every group's tolerance (default: 2e-3 fm, 1e-3 subtractive, 1e-2 for frequency groups). */
+  tolerance?: number
 }
 
 export interface GradcheckRunResult {
@@ -33,15 +35,16 @@ export function gradcheckOscModes(algorithm: number): OscMode[] {
 export function runGradcheck(run: GradcheckRun): GradcheckRunResult {
   const ctx = { sampleRate: run.sampleRate, numSamples: Math.round(run.seconds * run.sampleRate), note: 57, velocity: 100, holdSec: run.seconds * 0.6 }
   const reports: GradcheckRunResult['reports'] = []
+  const override = run.tolerance !== undefined ? { tolerance: run.tolerance, groupTolerance: {} } : {}
   if (run.plant === 'fm') {
     const algorithms = run.algorithm !== undefined ? [run.algorithm] : Array.from({ length: 32 }, (_, i) => i + 1)
     for (const algorithm of algorithms) {
       const synth = createFm6Synth({ algorithm, oscModes: gradcheckOscModes(algorithm) })
-      reports.push({ label: `fm6 algorithm ${algorithm}`, ...gradcheck(synth, { seed: run.seed * 1000 + algorithm, points: run.points, ctx, stepTheta: 1e-9, tolerance: 2e-3 }) })
+      reports.push({ label: `fm6 algorithm ${algorithm}`, ...gradcheck(synth, { seed: run.seed * 1000 + algorithm, points: run.points, ctx, stepTheta: 1e-9, tolerance: 2e-3, ...override }) })
     }
   } else {
     for (const filter of run.filter ? [run.filter] : (['biquad', 'ladder'] as const)) {
-      reports.push({ label: `subtractive ${filter}`, ...gradcheck(createSubtractiveSynth({ filter }), { seed: run.seed, points: run.points, ctx }) })
+      reports.push({ label: `subtractive ${filter}`, ...gradcheck(createSubtractiveSynth({ filter }), { seed: run.seed, points: run.points, ctx, ...override }) })
     }
   }
   return { ok: reports.every((r) => r.ok), reports }
@@ -75,10 +78,13 @@ export function register(program: Command): void {
     .option('--points <n>', 'random θ points per check', '1')
     .option('--rate <hz>', 'sample rate of the short test signal', '8000')
     .option('--seconds <s>', 'length of the test signal', '0.15')
+    .option('--tolerance <x>', 'worst relative error allowed in every group (default per group)')
     .option('--json', 'print the full report as JSON')
-    .action((opts: { plant: string; algorithm?: string; filter?: string; seed: string; points: string; rate: string; seconds: string; json?: boolean }) => {
+    .action((opts: { plant: string; algorithm?: string; filter?: string; seed: string; points: string; rate: string; seconds: string; tolerance?: string; json?: boolean }) => {
       if (opts.plant !== 'fm' && opts.plant !== 'subtractive') throw new InputError(`--plant ${opts.plant} is not fm or subtractive`)
       if (opts.filter !== undefined && opts.filter !== 'biquad' && opts.filter !== 'ladder') throw new InputError(`--filter ${opts.filter} is not biquad or ladder`)
+      const tolerance = opts.tolerance === undefined ? undefined : Number(opts.tolerance)
+      if (tolerance !== undefined && !(tolerance > 0 && tolerance < 1)) throw new InputError(`--tolerance ${opts.tolerance} is outside (0, 1)`)
       const seconds = Number(opts.seconds)
       if (!(seconds >= 0.01 && seconds <= 5)) throw new InputError(`--seconds ${opts.seconds} is outside 0.01..5`)
       const result = runGradcheck({
@@ -89,6 +95,7 @@ export function register(program: Command): void {
         points: intOption('points', opts.points, 1, 100)!,
         sampleRate: intOption('rate', opts.rate, 8000, 192000)!,
         seconds,
+        tolerance,
       })
       process.stdout.write(opts.json ? JSON.stringify({ ok: result.ok, reports: result.reports.map(({ checks, ...r }) => ({ ...r, checks })) }) + '\n' : formatText(result))
       if (!result.ok) {

@@ -44,3 +44,9 @@ test('gradcheck catches a wrong gradient', () => {
   assert.equal(report.ok, false)
   assert.equal(report.groups.find((g) => g.group === 'level')!.worstParam, 'op1.outputLevel')
 })
+
+test('runGradcheck reports failure when the tolerance cannot be met (the CLI then exits 1)', () => {
+  const result = runGradcheck({ ...base, plant: 'fm', algorithm: 6, tolerance: 1e-12 })
+  assert.equal(result.ok, false)
+  assert.ok(result.reports[0]!.groups.some((g) => g.worstRelError > g.tolerance))
+})
