@@ -1,6 +1,7 @@
 // Our renderer against the MSFA reference renders of ROM1A (../shared/reference-renders/msfa-rom1a): SysEx → voice →
 // render → log-mel. Ours is quantised like the reference's output stage (int16 = engine >> 13, a flooring shift),
 // both are onset-aligned and gain-normalised, then compared with a 512/1024/2048 log-mel distance (mean |ΔdB|).
+// Where nothing departs, the waveforms agree sample by sample too (SNR ≥ 30 dB in at least 8 of the 64 files).
 // Tolerance: 1.0 dB where our engine should agree with MSFA. Where we follow Dexed or the DX7 instead of MSFA
 // (fact sheet §10), each departure is detected from the voice data and given its own bound:
 //   detune       Dexed's pitch-dependent detune vs MSFA's fixed 0.9 cent/step: other beating rates        ≤ 4 dB
@@ -23,6 +24,19 @@ import { REFERENCE_DIR, loadReferenceBank, logMelDistanceDb, peak, readWav16 } f
 type Departure = 'detune' | 'amp-mod' | 'lfo-speed' | 'static-hold' | 'fixed-pitch'
 const STRICT_DB = 1.0
 const TOLERANCE_DB: Record<Departure, number> = { 'detune': 4, 'amp-mod': 4, 'lfo-speed': 4, 'static-hold': 10, 'fixed-pitch': 6 }
+
+/** Waveform agreement (no alignment or gain change) that only a sample-accurate render reaches. */
+const SAMPLE_EXACT_SNR_DB = 30
+
+function waveformSnrDb(reference: Float32Array, ours: Float32Array): number {
+  let signal = 0
+  let error = 0
+  for (let i = 0; i < reference.length; i++) {
+    signal += reference[i]! ** 2
+    error += (reference[i]! - ours[i]!) ** 2
+  }
+  return 10 * Math.log10(signal / Math.max(error, 1e-30))
+}
 
 interface ReferenceFile { file: string; voice: number; name: string; note: number; velocity: number; hold_s: number; release_s: number; sample_rate: number }
 
@@ -54,6 +68,7 @@ test('ROM1A renders agree with the MSFA reference renders, voice by voice, withi
   const bank = loadReferenceBank()
   assert.equal(index.files.length, 64)
   let strictCount = 0
+  let sampleExactCount = 0
   const failures: string[] = []
   for (const ref of index.files) {
     const expected = readWav16(join(REFERENCE_DIR, ref.file))
@@ -68,7 +83,9 @@ test('ROM1A renders agree with the MSFA reference renders, voice by voice, withi
     const tolerance = Math.max(STRICT_DB, ...causes.map((c) => TOLERANCE_DB[c]))
     const levelDb = 20 * Math.log10(peak(ours) / peak(expected.samples))
     if (causes.length === 0) strictCount++
-    t.diagnostic(`${ref.file} ${ref.name} d=${distance.toFixed(2)} dB (≤ ${tolerance}) peak ${levelDb.toFixed(2)} dB ${causes.join(',') || 'strict'}`)
+    const snrDb = waveformSnrDb(expected.samples, ours)
+    if (snrDb >= SAMPLE_EXACT_SNR_DB) sampleExactCount++
+    t.diagnostic(`${ref.file} ${ref.name} d=${distance.toFixed(2)} dB (≤ ${tolerance}) peak ${levelDb.toFixed(2)} dB SNR ${snrDb.toFixed(1)} dB ${causes.join(',') || 'strict'}`)
     if (!(distance <= tolerance)) failures.push(`${ref.file} (${ref.name}): log-mel distance ${distance.toFixed(2)} dB > ${tolerance} [${causes.join(',') || 'strict'}]`)
     // The output scale matches MSFA's (float = engine / 2^28): same peak where nothing departs, near it elsewhere.
     const levelTolerance = causes.length === 0 ? 0.5 : 3.5
@@ -76,4 +93,6 @@ test('ROM1A renders agree with the MSFA reference renders, voice by voice, withi
   }
   assert.deepEqual(failures, [])
   assert.ok(strictCount >= 8, `only ${strictCount} reference files are held to the strict tolerance`)
+  // Sample accuracy: where no departure touches the sound, the waveforms themselves agree (MARIMBA, BASS 1, …).
+  assert.ok(sampleExactCount >= 8, `only ${sampleExactCount} files agree sample by sample (waveform SNR ≥ ${SAMPLE_EXACT_SNR_DB} dB)`)
 })
