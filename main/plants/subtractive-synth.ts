@@ -7,6 +7,7 @@
 //   v[n]   = biquad(u; fc[b], Q) or ladder(u; fc[b], k)
 //   y[n]   = 10^(gainDb/20)·adsr(t_n)·v[n]
 // Every block has its adjoint beside it in main/dsp/blocks; the backward pass below runs them in reverse order.
+// Velocity is not used (a VCA gain parameter covers level at one velocity).
 
 import { CONTROL_BLOCK_SIZE } from '../dx7/tables.ts'
 import { adsrAt, type AdsrParams } from '../dsp/blocks/adsr.ts'
