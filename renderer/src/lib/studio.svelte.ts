@@ -132,8 +132,15 @@ async function flushEdits(): Promise<void> {
   }
 }
 
+/** True (and says why) while a match owns the patch; knobs follow the run and edits wait for it to end. */
+export function matchRunning(): boolean {
+  if (studio.state?.run?.kind !== 'match') return false
+  if (!studio.notices.some((n) => n.text.startsWith('The match is running'))) notify('The match is running: stop it (Esc) to edit the patch')
+  return true
+}
+
 export function setParam(id: string, value: number | string): void {
-  if (!studio.state) return
+  if (!studio.state || matchRunning()) return
   if (getParam(studio.state.patch, id) === value) return
   setParamInPlace(studio.state.patch, id, value) // shown now; main's answer replaces it
   queued.set(id, value)
@@ -141,14 +148,17 @@ export function setParam(id: string, value: number | string): void {
 }
 
 export async function edit(editRequest: EditRequest): Promise<void> {
+  if (matchRunning()) return
   await attempt(async () => setState(await api.applyEdit({ edit: editRequest, policy: 'record' })))
 }
 
 export async function beginGesture(): Promise<void> {
+  if (matchRunning()) return
   await attempt(async () => setState(await api.beginGesture({})))
 }
 
 export async function endGesture(id: string): Promise<void> {
+  if (matchRunning()) return
   while (flushing || queued.size > 0) await new Promise((r) => setTimeout(r, 10))
   await attempt(async () => setState(await api.endGesture({})))
   if (studio.assistOn && studio.state?.sample) {
