@@ -131,7 +131,6 @@ export class Graph {
   max = (a: Operand, b: Operand): Value => this.binary('Max', a, b)
   min = (a: Operand, b: Operand): Value => this.binary('Min', a, b)
   greater = (a: Operand, b: Operand): Value => this.binary('Greater', a, b, 'bool')
-  less = (a: Operand, b: Operand): Value => this.binary('Less', a, b, 'bool')
   greaterOrEqual = (a: Operand, b: Operand): Value => this.binary('GreaterOrEqual', a, b, 'bool')
   lessOrEqual = (a: Operand, b: Operand): Value => this.binary('LessOrEqual', a, b, 'bool')
   and = (a: Value, b: Value): Value => this.binary('And', a, b, 'bool')
@@ -145,12 +144,6 @@ export class Graph {
   sign = (x: Value): Value => this.unary('Sign', x)
   sigmoid = (x: Value): Value => this.unary('Sigmoid', x)
   tanh = (x: Value): Value => this.unary('Tanh', x)
-  floor = (x: Value): Value => this.unary('Floor', x)
-
-  cast(x: Value, dtype: DType): Value {
-    const to = { float32: 1, int64: 7, bool: 9 }[dtype]
-    return this.node('Cast', [x], x.shape, dtype, { to: { kind: 'int', value: to } })
-  }
 
   where(cond: Value, a: Operand, b: Operand): Value {
     const va = this.lift(a)

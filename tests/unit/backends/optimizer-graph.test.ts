@@ -14,7 +14,7 @@ for (const kind of ['adam', 'sgd'] as const) {
     const thetaOrt = thetaTs.slice()
     const frozen = thetaTs[2]!
     const state = createOptimiserState(kind, DIM)
-    const ortOpt = await createOrtOptimizer(kind, 1, mask, { threads: 1 })
+    const ortOpt = createOrtOptimizer(kind, 1, mask, { threads: 1 })
     const update = new Float32Array(DIM)
     const groups = new Int32Array(DIM)
     const rms = new Float64Array(1)
@@ -25,21 +25,21 @@ for (const kind of ['adam', 'sgd'] as const) {
       const mu = 0.8 + 0.02 * step
       computeUpdate(state, grad, alpha, mu, mask, 0.04, update)
       applyUpdate(thetaTs, update, 0, rms, groups, mask, null)
-      await ortOpt.step(thetaOrt, grad, alpha, mu, 0.04, null)
+      ortOpt.step(thetaOrt, grad, alpha, mu, 0.04, null)
       for (let i = 0; i < DIM; i++) {
         assert.ok(Math.abs(thetaOrt[i]! - thetaTs[i]!) < 1e-6, `step ${step}, θ[${i}]: ORT ${thetaOrt[i]} vs TypeScript ${thetaTs[i]}`)
       }
     }
     assert.equal(thetaOrt[2], frozen, 'the masked parameter stays put')
-    await ortOpt.dispose()
+    ortOpt.dispose()
   })
 }
 
-test('optimizer.onnx clamps θ to [0, 1] and adds the supplied dither', async () => {
+test('optimizer.onnx clamps θ to [0, 1] and adds the supplied dither', () => {
   const mask = new Uint8Array([1, 1, 1])
-  const opt = await createOrtOptimizer('sgd', 1, mask, { threads: 1 })
+  const opt = createOrtOptimizer('sgd', 1, mask, { threads: 1 })
   const theta = new Float32Array([0.01, 0.99, 0.5])
-  await opt.step(theta, new Float32Array([1, -1, 0]), 0.1, 0, 1, new Float32Array([0, 0, 0.125]))
+  opt.step(theta, new Float32Array([1, -1, 0]), 0.1, 0, 1, new Float32Array([0, 0, 0.125]))
   assert.deepEqual(Array.from(theta), [0, 1, 0.625])
-  await opt.dispose()
+  opt.dispose()
 })
