@@ -30,7 +30,10 @@ function createWindow(): BrowserWindow {
   // No remote content: no navigation away from the bundled page and no new windows.
   window.webContents.on('will-navigate', (event) => event.preventDefault())
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }))
-  window.loadFile(join(import.meta.dirname, '../renderer/index.html'))
+  // `npm run dev` serves the renderer from electron-vite's local dev server; everything else loads the bundle.
+  const devUrl = process.env.ELECTRON_RENDERER_URL
+  if (devUrl && !app.isPackaged && /^http:\/\/(localhost|127\.0\.0\.1):\d+\/?$/.test(devUrl)) void window.loadURL(devUrl)
+  else void window.loadFile(join(import.meta.dirname, '../renderer/index.html'))
   return window
 }
 

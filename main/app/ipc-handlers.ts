@@ -7,7 +7,9 @@ import type { StudioService } from './studio-service.ts'
 
 function fromOurPage(event: IpcMainInvokeEvent): boolean {
   const url = event.senderFrame?.url ?? ''
-  return url.startsWith('file://') && event.senderFrame === event.sender.mainFrame
+  const devUrl = process.env.ELECTRON_RENDERER_URL
+  const ours = url.startsWith('file://') || (devUrl !== undefined && url.startsWith(devUrl))
+  return ours && event.senderFrame === event.sender.mainFrame
 }
 
 export function registerIpcHandlers(studio: StudioService, window: BrowserWindow): () => void {
