@@ -15,18 +15,29 @@ export interface NoteOptions {
 /** Renders one note; length = round((holdSec + releaseSec)·sampleRate). Float scale: see note.ts (0.125 = one
  * full-level carrier). Throws a RangeError for an invalid voice or options. */
 export function renderNote(voice: Dx7Voice, opts: NoteOptions): Float32Array {
-  const { note, velocity, holdSec, releaseSec, sampleRate } = opts
-  if (!(holdSec >= 0 && releaseSec >= 0 && holdSec + releaseSec <= 3600)) {
-    throw new RangeError(`holdSec ${holdSec} / releaseSec ${releaseSec} must be ≥ 0 and total at most 3600 s`)
-  }
+  const out = new Float32Array(noteLength(opts))
+  return renderNoteInto(voice, opts, out)
+}
+
+/** renderNote into a caller's buffer (for loops that render many candidates): ADDS the note into out[0..length),
+ * length = round((holdSec + releaseSec)·sampleRate), so zero a reused buffer first. Returns `out`. */
+export function renderNoteInto(voice: Dx7Voice, opts: NoteOptions, out: Float32Array): Float32Array {
+  const { note, velocity, holdSec, sampleRate } = opts
+  const total = noteLength(opts)
+  if (out.length < total) throw new RangeError(`output buffer of ${out.length} samples is shorter than the note (${total}); allocate at least ${total}`)
   if (!(Number.isInteger(note) && note >= 0 && note <= 127)) throw new RangeError(`note ${note} is outside 0..127 (an integer MIDI key)`)
   if (!(velocity >= 0 && velocity <= 127)) throw new RangeError(`velocity ${velocity} is outside 0..127`)
-  const total = Math.round((holdSec + releaseSec) * sampleRate)
   const hold = Math.min(total, Math.round(holdSec * sampleRate))
-  const out = new Float32Array(total)
   const dx7Note = new Dx7Note(voice, note, velocity, sampleRate)
   dx7Note.render(out, 0, hold)
   dx7Note.keyUp()
   dx7Note.render(out, hold, total - hold)
   return out
+}
+
+function noteLength({ holdSec, releaseSec, sampleRate }: NoteOptions): number {
+  if (!(holdSec >= 0 && releaseSec >= 0 && holdSec + releaseSec <= 3600)) {
+    throw new RangeError(`holdSec ${holdSec} / releaseSec ${releaseSec} must be ≥ 0 and total at most 3600 s`)
+  }
+  return Math.round((holdSec + releaseSec) * sampleRate)
 }

@@ -2,7 +2,7 @@
 // output scale, streaming equivalence, key-off and note end.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { renderNote } from '../../../main/dx7/render.ts'
+import { renderNote, renderNoteInto } from '../../../main/dx7/render.ts'
 import { Dx7Note } from '../../../main/dx7/note.ts'
 import { initVoice, type Dx7Operator, type Dx7Voice } from '../../../main/dx7/voice.ts'
 import { magnitudeAt, magnitudeSpectrum, peak, peakFrequencyHz } from '../../fixtures/dx7-audio.ts'
@@ -133,6 +133,15 @@ test('streaming in any chunk sizes gives the same samples as the one-shot render
     if (pos === holdSamples) note.keyUp()
   }
   assert.deepEqual(streamed, oneShot)
+})
+
+test('renderNoteInto adds the same note into a caller buffer and refuses one that is too short', () => {
+  const opts = { note: 60, velocity: 100, holdSec: 0.05, releaseSec: 0.05, sampleRate: SR }
+  const reused = new Float32Array(4800).fill(0.25)
+  renderNoteInto(initVoice(), opts, reused)
+  const alone = renderNote(initVoice(), opts)
+  for (let i = 0; i < alone.length; i++) assert.ok(Math.abs(reused[i]! - 0.25 - alone[i]!) < 1e-6)
+  assert.throws(() => renderNoteInto(initVoice(), opts, new Float32Array(100)), /shorter than the note \(4800\)/)
 })
 
 test('render ADDS into the buffer', () => {
