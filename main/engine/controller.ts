@@ -74,6 +74,8 @@ export class Controller {
   private readonly rms: Float64Array
   private readonly visitedMean: Float32Array
   private lastResonance = 0
+  private localEvery: number
+  private nextLocalTest: number
 
   constructor(
     readonly problem: Problem,
@@ -97,6 +99,8 @@ export class Controller {
     for (let i = 0; i < dim; i++) groupCount = Math.max(groupCount, problem.groups[i]! + 1)
     this.rms = new Float64Array(groupCount)
     this.visitedMean = Float32Array.from(theta0)
+    this.localEvery = config.localTests?.every ?? Infinity
+    this.nextLocalTest = this.localEvery
   }
 
   get bestTheta(): Float32Array {
@@ -153,9 +157,13 @@ export class Controller {
     } else {
       groupRms(theta, this.problem.groups, this.rms)
       applyUpdate(theta, this.update, config.dither ? this.law.sigma : 0, this.rms, this.problem.groups, this.gradMask, config.dither ? this.rng : null)
-      if (config.localTests && (t + 1) % config.localTests.every === 0) {
-        localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, config.localTests)
+      if (config.localTests && t + 1 >= this.nextLocalTest) {
+        const lt = config.localTests
+        localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, lt)
         this.evaluations += localTest.evaluations
+        // Test more often while tests pay off, less often while they do not (their evaluations are not free).
+        this.localEvery = clip(localTest.accepted ? this.localEvery / 1.5 : this.localEvery * 1.5, lt.minEvery, lt.maxEvery)
+        this.nextLocalTest = t + 1 + Math.round(this.localEvery)
         if (localTest.accepted) this.monitor.offer(theta, localTest.lossAfter)
         // A structural jump lands in a new basin: the old momentum points the wrong way there.
         if (localTest.accepted && localTest.structural) resetOptimiserState(this.optimiser)

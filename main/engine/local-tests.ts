@@ -6,8 +6,14 @@ import type { Rng } from '../common/rng.ts'
 import type { Problem } from './problem.ts'
 
 export interface LocalTestConfig {
-  every: number // K: steps between tests
+  every: number // K: steps between tests (the starting value when adaptive)
+  /** K adapts within [minEvery, maxEvery]: ×1.5 after a failed test, ÷1.5 after a success (equal: fixed K). */
+  minEvery: number
+  maxEvery: number
   copies: number // N: perturbed copies per test
+  /** Smooth parameters perturbed per copy (0 = all): few coordinates with a larger step find escapes from
+   * non-convex corners (EG rates, a modulator's level) that a small move of all 75 at once never does. */
+  coordinates: number
   scale: number // std of the smooth perturbation, in normalised θ units (times the per-group RMS)
   structuralProbability: number // chance that a copy also makes a structural jump
   rho: number // blend weight of the best copy
@@ -15,7 +21,10 @@ export interface LocalTestConfig {
 
 export const DEFAULT_LOCAL_TEST_CONFIG: LocalTestConfig = {
   every: 6,
+  minEvery: 6,
+  maxEvery: 6,
   copies: 6,
+  coordinates: 0,
   scale: 0.04,
   structuralProbability: 0.5,
   rho: 0.5,
@@ -57,11 +66,13 @@ export function runLocalTest(
       problem.proposeStructural!(theta, rng, jump)
       for (let i = 0; i < dim; i++) if (mask[i]) row[i] = jump[i]!
     }
-    for (let i = 0; i < dim; i++) {
-      if (!mask[i] || problem.structural?.[i]) continue
+    const perturb = (i: number) => {
+      if (!mask[i] || problem.structural?.[i]) return
       const next = row[i]! + config.scale * rms[problem.groups[i]!]! * rng.normal()
       row[i] = next < 0 ? 0 : next > 1 ? 1 : next
     }
+    if (config.coordinates > 0) for (let c = 0; c < config.coordinates; c++) perturb(rng.int(dim))
+    else for (let i = 0; i < dim; i++) perturb(i)
   }
   const results = problem.evaluate(points, batch, null)
   const lossBefore = results[0]!.loss

@@ -5,6 +5,8 @@ import { toNormalised } from '../plants/param-scale.ts'
 import type { ParamSpec } from '../plants/plant.ts'
 import type { MatchTarget } from './match-front-end.ts'
 import type { Problem } from './problem.ts'
+import { strongestPartials, type Partial } from './partials.ts'
+import { splitRatio } from './plant-problem.ts'
 
 /**
  * A short list of algorithms. 5 (three carrier/modulator pairs) covers electric pianos, bells and most
@@ -59,32 +61,78 @@ function setter(params: readonly ParamSpec[], theta: Float32Array) {
   }
 }
 
+/** The carrier an operator ends up modulating (itself for a carrier). */
+function carrierOf(edges: readonly (readonly [number, number])[], carriers: ReadonlySet<number>, op: number): number {
+  let current = op
+  for (let guard = 0; guard < 6 && !carriers.has(current); guard++) {
+    const edge = edges.find(([from]) => from === current)
+    if (!edge) break
+    current = edge[1]
+  }
+  return current
+}
+
+interface RatioLayout {
+  ratio: (op: number) => number
+  carrierLevel: (op: number) => number
+}
+
+/**
+ * Two layouts of frequencies: 'harmonic' puts the carriers on harmonics 1, 2, 3… and modulators at ratio 1;
+ * 'spectral' puts the carriers on the target's strongest partials (levels following theirs, 0.75 dB per step)
+ * and each modulator at its carrier's ratio, so its sidebands land on that partial's harmonics.
+ */
+function ratioLayouts(spec: ReturnType<typeof algorithmSpec>, partials: Partial[]): RatioLayout[] {
+  const carriers: number[] = [...spec.carriers]
+  const carrierSet = new Set<number>(carriers)
+  const harmonic: RatioLayout = {
+    ratio: (op) => (carrierSet.has(op) ? 1 + carriers.indexOf(op) : 1),
+    carrierLevel: (op) => (carriers.indexOf(op) === 0 ? 99 : 80),
+  }
+  if (partials.length === 0) return [harmonic]
+  const quantised = (ratio: number) => {
+    const { coarse, fine } = splitRatio(ratio)
+    return coarse * (1 + fine / 100)
+  }
+  const carrierRatio = (carrier: number) => {
+    const index = carriers.indexOf(carrier)
+    return index < partials.length ? quantised(partials[index]!.ratio) : 1 + index
+  }
+  const spectral: RatioLayout = {
+    ratio: (op) => carrierRatio(carrierOf(spec.edges, carrierSet, op)),
+    carrierLevel: (op) => {
+      const partial = partials[carriers.indexOf(op)]
+      return partial ? Math.max(50, Math.round(99 + (20 * Math.log10(Math.max(partial.level, 1e-3))) / 0.75)) : 70
+    },
+  }
+  return [harmonic, spectral]
+}
+
 /** The grid of starting points for one algorithm (batch-major θ) and its size. */
 export function initialCandidates(params: readonly ParamSpec[], algorithm: number, target: MatchTarget): { points: Float32Array; count: number } {
   const spec = algorithmSpec(algorithm)
   const carriers = new Set<number>(spec.carriers)
+  const keyHz = 440 * 2 ** ((target.key - 69) / 12)
+  const layouts = ratioLayouts(spec, strongestPartials(target.samples, target.sampleRate, keyHz, spec.carriers.length))
   const attack = attackSec(target.samples, target.sampleRate)
   const attackRate = attack > 0.25 ? 45 : attack > 0.08 ? 65 : 99
   // Detune: about one cent per step near the middle of the keyboard (facts §3, Dexed's measured curve).
   const detune = Math.max(-7, Math.min(7, Math.round(target.centsOffset)))
-  const count = EG_SHAPES.length * MODULATOR_LEVELS.length
+  const count = layouts.length * EG_SHAPES.length * MODULATOR_LEVELS.length
   const dim = params.length
   const points = new Float32Array(count * dim)
   let b = 0
-  for (const shape of EG_SHAPES) {
+  for (const layout of layouts) for (const shape of EG_SHAPES) {
     for (const modLevel of MODULATOR_LEVELS) {
       const theta = points.subarray(b * dim, (b + 1) * dim)
       params.forEach((p, i) => (theta[i] = toNormalised(p, p.initial)))
       const set = setter(params, theta)
-      let carrierIndex = 0
       for (let op = 1; op <= 6; op++) {
         const isCarrier = carriers.has(op)
-        // Carriers on the first harmonics (louder first); modulators at ratio 1, deeper in a chain a bit quieter.
-        const ratio = isCarrier ? 1 + carrierIndex : 1
-        const level = isCarrier ? (carrierIndex === 0 ? 99 : 80) : modLevel - 8 * Math.max(0, chainDepth(spec.edges, op) - 1)
-        if (isCarrier) carrierIndex++
+        // Modulators deeper in a chain start a bit quieter.
+        const level = isCarrier ? layout.carrierLevel(op) : modLevel - 8 * Math.max(0, chainDepth(spec.edges, op) - 1)
         set(`op${op}.outputLevel`, Math.max(0, level))
-        set(`op${op}.ratio`, ratio)
+        set(`op${op}.ratio`, layout.ratio(op))
         set(`op${op}.detune`, detune)
         shape.rates.forEach((r, k) => set(`op${op}.egRate${k + 1}`, k === 0 ? Math.min(r, attackRate) : r))
         shape.levels.forEach((l, k) => set(`op${op}.egLevel${k + 1}`, l))
