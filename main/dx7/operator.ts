@@ -61,24 +61,26 @@ export function writeSineModulated(out: Float64Array, modIn: Float64Array, n: nu
 /**
  * An operator fed back into itself: phase offset = (y[n−1] + y[n−2]) · fbScale, with fbScale = 2^−(fbShift+1)
  * (the two-sample average is Tomisawa's anti-hunting filter). `history` holds [y[n−2], y[n−1]] across blocks.
+ * The loop is latency-bound (each sample needs the previous one), so the scaled history is kept instead of the
+ * outputs and y[n−2]'s share is added to the phase off the critical path: sine → ×(gain·fbScale) → + → index.
  */
 export function addSineFeedback(out: Float64Array, n: number, phase: number, inc: number, gain: number, dGain: number,
   history: Float64Array, fbScale: number): void {
   let p = phase | 0
   let g = gain
-  let y0 = history[0]!
-  let y1 = history[1]!
+  let f0 = history[0]! * fbScale // y[n−2]·fbScale
+  let f1 = history[1]! * fbScale // y[n−1]·fbScale
   for (let i = 0; i < n; i++) {
     g += dGain
-    const q = (p + (y0 + y1) * fbScale) | 0
-    const y = SINE[(q >> 10) & 16383]! * g
-    out[i] += y
-    y0 = y1
-    y1 = y
+    const base = p + f0
+    const s = SINE[((base + f1) | 0) >> 10 & 16383]!
+    out[i] += s * g
+    f0 = f1
+    f1 = s * (g * fbScale)
     p = (p + inc) | 0
   }
-  history[0] = y0
-  history[1] = y1
+  history[0] = f0 / fbScale
+  history[1] = f1 / fbScale
 }
 
 /** addSineFeedback, writing instead of adding. */
@@ -86,19 +88,19 @@ export function writeSineFeedback(out: Float64Array, n: number, phase: number, i
   history: Float64Array, fbScale: number): void {
   let p = phase | 0
   let g = gain
-  let y0 = history[0]!
-  let y1 = history[1]!
+  let f0 = history[0]! * fbScale
+  let f1 = history[1]! * fbScale
   for (let i = 0; i < n; i++) {
     g += dGain
-    const q = (p + (y0 + y1) * fbScale) | 0
-    const y = SINE[(q >> 10) & 16383]! * g
-    out[i] = y
-    y0 = y1
-    y1 = y
+    const base = p + f0
+    const s = SINE[((base + f1) | 0) >> 10 & 16383]!
+    out[i] = s * g
+    f0 = f1
+    f1 = s * (g * fbScale)
     p = (p + inc) | 0
   }
-  history[0] = y0
-  history[1] = y1
+  history[0] = f0 / fbScale
+  history[1] = f1 / fbScale
 }
 
 /**
