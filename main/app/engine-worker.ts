@@ -2,6 +2,7 @@
 // window and the IPC stay responsive. Protocol: { type, id, ... } requests in; progress, result or error out.
 import { parentPort } from 'node:worker_threads'
 import { loadEngineModules, type EngineModules, type MatchProgress } from './engine-modules.ts'
+import { knobHints } from './knob-hints.ts'
 
 export type WorkerRequest =
   | { type: 'capabilities'; id: number }
@@ -34,7 +35,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   const progress = (p: MatchProgress): void => port!.postMessage({ type: 'progress', id: request.id, progress: p } satisfies WorkerReply)
   switch (request.type) {
     case 'capabilities':
-      return { match: !!mods.matchSample, assist: !!mods.assist || !!mods.matchSample, hints: !!mods.gradientHints, render: !!mods.renderNote }
+      return { match: !!mods.matchSample, assist: !!mods.assist || !!mods.matchSample, hints: true, render: !!mods.renderNote }
     case 'match': {
       const abort = new AbortController()
       aborts.set(request.id, abort)
@@ -59,7 +60,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       }
     }
     case 'hints':
-      return await need(mods, 'gradientHints')(request.voice as never, request.target as never)
+      return mods.gradientHints ? await mods.gradientHints(request.voice as never, request.target as never) : knobHints(request.voice as never, request.target as never)
     case 'render': {
       const { note, velocity, holdSec, releaseSec, sampleRate } = request
       return need(mods, 'renderNote')(request.voice as never, { note, velocity, holdSec, releaseSec, sampleRate })

@@ -127,6 +127,9 @@ test('drop the demo sample and match: the loss falls and the knobs move', async 
 test('with assist on, a touched knob stays where it was put while the loss still improves', async () => {
   await page.click('[data-testid="assist-toggle"]')
   await page.waitForSelector('[data-testid="assist-toggle"].on')
+  await page.waitForSelector('[data-hint]') // gradient hints arrive as arrows on the knobs themselves
+  const hinted = await page.$$eval('[data-hint]', (nodes) => nodes.map((n) => n.getAttribute('data-hint')))
+  assert.ok(hinted.every((d) => d === 'up' || d === 'down'))
   await page.click('[data-select-op="1"]')
   const id = 'op1.outputLevel'
   const start = await knobValue(page, id)
