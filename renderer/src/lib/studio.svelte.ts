@@ -83,10 +83,15 @@ export function refreshPatchView(delayMs = 250): void {
 }
 
 let lastLiveRender = 0
+let hintTimer: ReturnType<typeof setTimeout> | null = null
 export async function connect(): Promise<void> {
   api.on('state', (state) => {
     setState(state)
     refreshPatchView()
+    if (studio.assistOn && !state.run) {
+      if (hintTimer) clearTimeout(hintTimer)
+      hintTimer = setTimeout(() => void refreshHints(), 500) // hints follow the patch once edits settle
+    }
   })
   api.on('runProgress', (batch) => {
     if (!studio.curves || studio.curves.runId !== batch.runId || studio.curves.kind !== batch.kind) {
