@@ -4,7 +4,7 @@
 // exactly when MSFA/Dexed retrigger it), so a polyphonic engine's voices do not share LFO phase.
 
 import type { LfoWave } from './voice.ts'
-import { CONTROL_BLOCK_SIZE, LFO_FREQUENCY_HZ, SINE_TABLE, SINE_TABLE_BITS } from './tables.ts'
+import { CONTROL_BLOCK_SIZE, LFO_FREQUENCY_HZ, SINE_TABLE, SINE_TABLE_BITS, SINE_TABLE_PEAK } from './tables.ts'
 
 const TWO_32 = 4294967296
 const HALF_CYCLE = 2147483648
@@ -32,8 +32,8 @@ export function lfoWaveValue(wave: LfoWave, phase: number, sampleHold: number): 
       return (phase ^ HALF_CYCLE) >>> 8
     case 3: // square: high for the first half cycle
       return phase < HALF_CYCLE ? Q24 : 0
-    case 4: // sine: 0.5 + 0.5·sin, starting at 0.5 and rising (the operator sine table, ±2^24)
-      return (Q24 >> 1) + Math.round(0.5 * SINE[phase >>> (32 - SINE_TABLE_BITS)]!)
+    case 4: // sine: 0.5 + 0.5·sin, starting at 0.5 and rising (the operator sine table)
+      return (Q24 >> 1) + Math.round(((Q24 >> 1) / SINE_TABLE_PEAK) * SINE[phase >>> (32 - SINE_TABLE_BITS)]!)
     default: // sample & hold: a new 8-bit pseudo-random value each cycle
       return ((sampleHold ^ 0x80) + 1) << 16
   }

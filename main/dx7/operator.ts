@@ -4,18 +4,21 @@
 // are doubles on the same Q24 scale, so a modulator's output is added straight to its target's phase
 // (full scale gain 2.0 → ±2^25 = ±2 cycles of phase deviation, as MSFA). Gain ramps linearly from `gain` to
 // gain + n·dGain, stepping before each sample (MSFA: sample i uses g1 + (i+1)·dg).
+// The 16-bit sine table is scaled to Q24 through the gain (TO_Q24), so that costs nothing per sample.
 // One specialised loop per operator role keeps every loop monomorphic and branch-free.
 
-import { SINE_TABLE } from './tables.ts'
+import { SINE_TABLE, SINE_TABLE_PEAK } from './tables.ts'
 
 const SINE = SINE_TABLE
+const TO_Q24 = (1 << 24) / SINE_TABLE_PEAK
 
 /** An operator with no modulation input. */
 export function addSine(out: Float64Array, n: number, phase: number, inc: number, gain: number, dGain: number): void {
   let p = phase | 0
-  let g = gain
+  let g = gain * TO_Q24
+  const dg = dGain * TO_Q24
   for (let i = 0; i < n; i++) {
-    g += dGain
+    g += dg
     out[i] += SINE[(p >> 10) & 16383]! * g
     p = (p + inc) | 0
   }
@@ -24,9 +27,10 @@ export function addSine(out: Float64Array, n: number, phase: number, inc: number
 /** addSine, writing instead of adding. */
 export function writeSine(out: Float64Array, n: number, phase: number, inc: number, gain: number, dGain: number): void {
   let p = phase | 0
-  let g = gain
+  let g = gain * TO_Q24
+  const dg = dGain * TO_Q24
   for (let i = 0; i < n; i++) {
-    g += dGain
+    g += dg
     out[i] = SINE[(p >> 10) & 16383]! * g
     p = (p + inc) | 0
   }
@@ -36,11 +40,11 @@ export function writeSine(out: Float64Array, n: number, phase: number, inc: numb
 export function addSineModulated(out: Float64Array, modIn: Float64Array, n: number, phase: number, inc: number, gain: number,
   dGain: number): void {
   let p = phase | 0
-  let g = gain
+  let g = gain * TO_Q24
+  const dg = dGain * TO_Q24
   for (let i = 0; i < n; i++) {
-    g += dGain
-    const q = (p + modIn[i]!) | 0
-    out[i] += SINE[(q >> 10) & 16383]! * g
+    g += dg
+    out[i] += SINE[((p + modIn[i]!) >> 10) & 16383]! * g
     p = (p + inc) | 0
   }
 }
@@ -49,38 +53,43 @@ export function addSineModulated(out: Float64Array, modIn: Float64Array, n: numb
 export function writeSineModulated(out: Float64Array, modIn: Float64Array, n: number, phase: number, inc: number, gain: number,
   dGain: number): void {
   let p = phase | 0
-  let g = gain
+  let g = gain * TO_Q24
+  const dg = dGain * TO_Q24
   for (let i = 0; i < n; i++) {
-    g += dGain
-    const q = (p + modIn[i]!) | 0
-    out[i] = SINE[(q >> 10) & 16383]! * g
+    g += dg
+    out[i] = SINE[((p + modIn[i]!) >> 10) & 16383]! * g
     p = (p + inc) | 0
   }
 }
 
+/** Feedback gain in the integer loop: the phase term is (sine · ⌊gain·fbScale·2^24 / 2^FB_SHIFT⌋) >> (15 − FB_SHIFT),
+ * which keeps sine (≤ 2^15) × gain term (≤ 2^15 for gain ≤ 4) inside an int32 product. */
+const FB_SHIFT = 9
+const FB_GAIN_SCALE = (1 << 24) / (1 << FB_SHIFT)
+
 /**
  * An operator fed back into itself: phase offset = (y[n−1] + y[n−2]) · fbScale, with fbScale = 2^−(fbShift+1)
- * (the two-sample average is Tomisawa's anti-hunting filter). `history` holds [y[n−2], y[n−1]] across blocks.
- * The loop is latency-bound (each sample needs the previous one), so the scaled history is kept instead of the
- * outputs and y[n−2]'s share is added to the phase off the critical path: sine → ×(gain·fbScale) → + → index.
+ * (the two-sample average is Tomisawa's anti-hunting filter). The loop is latency-bound (each sample needs the
+ * previous one), so it runs in integers as MSFA's does: `history` holds the last two feedback phase terms
+ * y·fbScale (Q24 phase units, [n−2, n−1]) across blocks, and y[n−2]'s share is added off the critical path.
  */
 export function addSineFeedback(out: Float64Array, n: number, phase: number, inc: number, gain: number, dGain: number,
   history: Float64Array, fbScale: number): void {
   let p = phase | 0
   let g = gain
-  let f0 = history[0]! * fbScale // y[n−2]·fbScale
-  let f1 = history[1]! * fbScale // y[n−1]·fbScale
+  let f0 = history[0]! | 0
+  let f1 = history[1]! | 0
+  const fbGain = fbScale * FB_GAIN_SCALE
   for (let i = 0; i < n; i++) {
     g += dGain
-    const base = p + f0
-    const s = SINE[((base + f1) | 0) >> 10 & 16383]!
-    out[i] += s * g
+    const s = SINE[(((p + f0) | 0) + f1 >> 10) & 16383]!
+    out[i] += s * (g * TO_Q24)
     f0 = f1
-    f1 = s * (g * fbScale)
+    f1 = Math.imul(s, (g * fbGain) | 0) >> (15 - FB_SHIFT)
     p = (p + inc) | 0
   }
-  history[0] = f0 / fbScale
-  history[1] = f1 / fbScale
+  history[0] = f0
+  history[1] = f1
 }
 
 /** addSineFeedback, writing instead of adding. */
@@ -88,19 +97,19 @@ export function writeSineFeedback(out: Float64Array, n: number, phase: number, i
   history: Float64Array, fbScale: number): void {
   let p = phase | 0
   let g = gain
-  let f0 = history[0]! * fbScale
-  let f1 = history[1]! * fbScale
+  let f0 = history[0]! | 0
+  let f1 = history[1]! | 0
+  const fbGain = fbScale * FB_GAIN_SCALE
   for (let i = 0; i < n; i++) {
     g += dGain
-    const base = p + f0
-    const s = SINE[((base + f1) | 0) >> 10 & 16383]!
-    out[i] = s * g
+    const s = SINE[(((p + f0) | 0) + f1 >> 10) & 16383]!
+    out[i] = s * (g * TO_Q24)
     f0 = f1
-    f1 = s * (g * fbScale)
+    f1 = Math.imul(s, (g * fbGain) | 0) >> (15 - FB_SHIFT)
     p = (p + inc) | 0
   }
-  history[0] = f0 / fbScale
-  history[1] = f1 / fbScale
+  history[0] = f0
+  history[1] = f1
 }
 
 /**
@@ -118,7 +127,7 @@ export function addFeedbackLoop(out: Float64Array, n: number, length: number, ph
     for (let k = 0; k < length; k++) {
       const g = (gains[k] = gains[k]! + dGains[k]!)
       const q = (phases[k]! + mod) | 0
-      mod = SINE[(q >> 10) & 16383]! * g
+      mod = SINE[(q >> 10) & 16383]! * (g * TO_Q24)
       phases[k] = (phases[k]! + incs[k]!) | 0
     }
     out[i] += mod

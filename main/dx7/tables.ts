@@ -95,19 +95,21 @@ function buildCoarseLogTable(): Int32Array {
 }
 export const COARSE_LOG_Q24: Int32Array = buildCoarseLogTable()
 
-/** Sine table for the operator kernels: 16384 entries over one cycle (Float32, 64 KB), values scaled by 2^24
- * (MSFA's output scale, Q24 ±2^24), read without interpolation at index (phase >> 10) & 16383. Entries sit at the
- * centre of their phase cell, so the error is at most half a cell (π/16384, about −80 dB): close to MSFA's
- * interpolated 1024-entry table and ~17% faster here. (The DX7's OPS addresses its sine ROM with the top 12 phase
- * bits, facts §3; a 4096-entry table measurably raised the distance to the MSFA reference renders.) */
+/** Sine table for the operator kernels: 16384 entries over one cycle, 16-bit (±SINE_TABLE_PEAK, 32 KB so it stays
+ * in L1 cache), read without interpolation at index (phase >> 10) & 16383 of a Q24 phase. Entries sit at the centre
+ * of their phase cell, so the error is at most half a cell (π/16384, about −80 dB) plus 1/32767 rounding: close to
+ * MSFA's interpolated 1024-entry table and faster here. Integer entries also let the feedback loop stay in integer
+ * arithmetic. (The DX7's OPS addresses its sine ROM with the top 12 phase bits, facts §3; a 4096-entry table
+ * measurably raised the distance to the MSFA reference renders.) */
 export const SINE_TABLE_BITS = 14
-function buildSineTable(): Float32Array {
+export const SINE_TABLE_PEAK = 32767
+function buildSineTable(): Int16Array {
   const n = 1 << SINE_TABLE_BITS
-  const table = new Float32Array(n)
-  for (let i = 0; i < n; i++) table[i] = Math.sin((2 * Math.PI * (i + 0.5)) / n) * (1 << 24)
+  const table = new Int16Array(n)
+  for (let i = 0; i < n; i++) table[i] = Math.round(Math.sin((2 * Math.PI * (i + 0.5)) / n) * SINE_TABLE_PEAK)
   return table
 }
-export const SINE_TABLE: Float32Array = buildSineTable()
+export const SINE_TABLE: Int16Array = buildSineTable()
 
 // ---- scalar formulas on the tables (per note, not per sample) ----
 
