@@ -33,6 +33,7 @@ interface MatchCliOptions {
   report?: string
   wav?: string
   plot?: string
+  window?: string
   progress: boolean
 }
 
@@ -70,6 +71,8 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
   const algorithm = opts.algorithm === 'auto' ? 'auto' : integerOption('algorithm', opts.algorithm, 1, 32)
   if (opts.plant !== 'fm' && opts.plant !== 'subtractive') throw new InputError(`--plant ${opts.plant} is not fm or subtractive`)
   if (opts.plant === 'subtractive') throw new InputError('--plant subtractive has no DX7 SysEx export; use --plant fm (the default)')
+  const windowSec = opts.window === undefined ? undefined : Number(opts.window)
+  if (windowSec !== undefined && !(windowSec >= 0.25 && windowSec <= 1)) throw new InputError(`--window ${opts.window} is outside 0.25..1 (seconds)`)
   const name = opts.name ?? nameFromFile(file)
   if (name.length > 10 || !/^[\x20-\x7e]*$/.test(name)) throw new InputError(`--name "${name}" must be up to 10 printable ASCII characters`)
 
@@ -82,7 +85,7 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
   const showBar = opts.progress && process.stderr.isTTY
   if (showBar) bar.start(Math.round(seconds), 0, { phase: 'start', algorithm: '-', best: '-', alpha: '-', mu: '-', sigma: '-', regime: '-' })
   const result = await matchSample(
-    { samples, sampleRate: wav.sampleRate, key, unityNote: wav.unityNote, seconds, algorithm, seed, name },
+    { samples, sampleRate: wav.sampleRate, key, unityNote: wav.unityNote, seconds, algorithm, seed, name, windowSec },
     (p) => {
       if (!showBar) return
       bar.update(Math.min(Math.round(seconds), Math.round(p.elapsedSec)), {
@@ -121,7 +124,7 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
       `matched ${file} → "${result.voice.name}", algorithm ${result.voice.algorithm}`,
       `play it at ${describeKey(result)}`,
       `distance (log-mel, reference render of the exported patch): ${result.distance.toFixed(4)}; optimised plant ${result.plantDistance.toFixed(4)}; quantised before polish ${r.quantisedDistance.toFixed(4)}`,
-      `${r.steps} controller steps, ${r.localTests.accepted}/${r.localTests.run} local tests accepted, ${r.rollbacks} rollbacks, ${r.seconds.toFixed(1)} s`,
+      `${r.steps} controller steps${r.windows > 1 ? ` over ${r.windows} windows` : ''}, ${r.localTests.accepted}/${r.localTests.run} local tests accepted, ${r.rollbacks} rollbacks, ${r.seconds.toFixed(1)} s`,
       `wrote ${written.join(', ')}`,
       '',
     ].join('\n'),
@@ -143,6 +146,7 @@ export function register(program: Command): void {
     .option('--report <file>', 'write the JSON report (distances, key, per-step trajectories)')
     .option('--wav <file>', 'write the reference render of the patch')
     .option('--plot <file>', 'write an SVG of the loss and gain curves')
+    .option('--window <sec>', 'windowed mode for long samples: window length 0.25..1 s (hop: half of it)')
     .option('--no-progress', 'no progress bar')
     .action((sample: string, opts: MatchCliOptions) => runMatch(sample, opts))
 }

@@ -159,7 +159,7 @@ export class Controller {
       applyUpdate(theta, this.update, config.dither ? this.law.sigma : 0, this.rms, this.problem.groups, this.gradMask, config.dither ? this.rng : null)
       if (config.localTests && t + 1 >= this.nextLocalTest) {
         const lt = config.localTests
-        localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, lt)
+        localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, lt, this.update)
         this.evaluations += localTest.evaluations
         // Test more often while tests pay off, less often while they do not (their evaluations are not free).
         this.localEvery = clip(localTest.accepted ? this.localEvery / 1.5 : this.localEvery * 1.5, lt.minEvery, lt.maxEvery)

@@ -15,6 +15,11 @@ export interface LocalTestConfig {
    * non-convex corners (EG rates, a modulator's level) that a small move of all 75 at once never does. */
   coordinates: number
   scale: number // std of the smooth perturbation, in normalised θ units (times the per-group RMS)
+  /**
+   * Multiples k of the last gradient update u tried as θ − k·u (a cheap line search: no-gradient evaluations cost
+   * about a quarter of a gradient step, so probing a longer step is worth it when the valley is straight).
+   */
+  extrapolations: number[]
   structuralProbability: number // chance that a copy also makes a structural jump
   rho: number // blend weight of the best copy
 }
@@ -26,6 +31,7 @@ export const DEFAULT_LOCAL_TEST_CONFIG: LocalTestConfig = {
   copies: 6,
   coordinates: 0,
   scale: 0.04,
+  extrapolations: [],
   structuralProbability: 0.5,
   rho: 0.5,
 }
@@ -50,8 +56,10 @@ export function runLocalTest(
   rms: Float64Array,
   rng: Rng,
   config: LocalTestConfig,
+  lastUpdate: Float32Array | null = null,
 ): LocalTestOutcome {
   const dim = problem.dim
+  const extrapolations = lastUpdate ? config.extrapolations.length : 0
   const batch = config.copies + 1
   const points = new Float32Array(batch * dim)
   const jump = new Float32Array(dim)
@@ -60,6 +68,17 @@ export function runLocalTest(
   for (let b = 1; b < batch; b++) {
     const row = points.subarray(b * dim, (b + 1) * dim)
     row.set(theta)
+    if (b <= extrapolations) {
+      // θ − k·u: the step already taken, k times further (u is already subtracted once).
+      const k = config.extrapolations[b - 1]! - 1
+      for (let i = 0; i < dim; i++) {
+        if (!mask[i]) continue
+        const next = row[i]! - k * lastUpdate![i]!
+        row[i] = next < 0 ? 0 : next > 1 ? 1 : next
+      }
+      structuralCopy.push(false)
+      continue
+    }
     const structural = problem.proposeStructural !== undefined && rng.next() < config.structuralProbability
     structuralCopy.push(structural)
     if (structural) {

@@ -38,6 +38,7 @@ export interface MatchSummary {
   evaluations: number
   seconds: number
   seed: number
+  windows: number // 1 in whole-sample mode
 }
 
 export interface MatchReport extends MatchSummary {

@@ -8,7 +8,7 @@ import type { Dx7Voice } from '../dx7/voice.ts'
 import { createFm6Plant } from '../plants/fm6-plant.ts'
 import { fm6ToVoice, voiceToFm6 } from '../plants/fm6-voice.ts'
 import type { Fm6Structure } from '../plants/fm6-controls.ts'
-import type { RenderContext } from '../plants/plant.ts'
+import type { Plant, RenderContext } from '../plants/plant.ts'
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerStep } from './controller.ts'
 import { lockedPlantIds } from './locked-params.ts'
 import { analyseTarget, type KeySource, type MatchTarget } from './match-front-end.ts'
@@ -16,6 +16,7 @@ import { MATCH_VELOCITY, polishVoice, renderForTarget, type ReferenceTarget } fr
 import { algorithmShortList, bestInitialTheta } from './match-init.ts'
 import { createPlantProblem, type PlantProblem } from './plant-problem.ts'
 import { runController } from './run-controller.ts'
+import { planWindows, runWindowed } from './windowed.ts'
 import { MatchTrajectory, type MatchReport } from './match-report.ts'
 import type { Regime } from './stability-monitor.ts'
 
@@ -34,6 +35,9 @@ export interface MatchOptions {
   initialVoice?: Dx7Voice // start from this voice (its algorithm) instead of the initial grid
   lockedParams?: string[] // voice ids ("op3.egRates.0") or plant ids ("op3.egRate1") nobody may change
   signal?: AbortSignal
+  /** Windowed mode (windowed.ts): window length 0.25..1 s; samples up to MAX_WINDOWED_SEC are matched. */
+  windowSec?: number
+  hopSec?: number // default windowSec / 2
 }
 
 export interface MatchProgress {
@@ -69,10 +73,13 @@ export interface MatchResult {
 const RACE_SHARE = 0.3 // of the budget, split between the short-listed algorithms
 const POLISH_SHARE = 0.15
 const PROGRESS_VOICE_EVERY = 10
+/** Longest audible part matched in windowed mode. */
+export const MAX_WINDOWED_SEC = 10
 
 interface Candidate {
   structure: Fm6Structure
   problem: PlantProblem
+  locked: string[]
   theta: Float32Array
   loss: number
 }
@@ -87,9 +94,16 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
   const startMs = performance.now()
   const elapsed = () => (performance.now() - startMs) / 1000
   const seed = options.seed ?? 1
-  const target = analyseTarget(options)
+  const windowed = options.windowSec !== undefined
+  const target = analyseTarget({ ...options, maxSec: windowed ? MAX_WINDOWED_SEC : undefined })
   const ctx: RenderContext = { sampleRate: target.sampleRate, numSamples: target.samples.length, note: target.key, velocity: MATCH_VELOCITY, holdSec: target.holdSec }
+  const ends = windowed ? planWindows(target.samples.length, target.sampleRate, { windowSec: options.windowSec!, hopSec: options.hopSec ?? options.windowSec! / 2 }) : [target.samples.length]
   const features = prepareTarget(target.samples, target.sampleRate)
+  // The problem of the window ending at `end` (the whole sample when end is its length).
+  const windowProblem = (plant: Plant, end: number, locked: string[]) =>
+    end === target.samples.length
+      ? createPlantProblem(plant, ctx, features, locked)
+      : createPlantProblem(plant, { ...ctx, numSamples: end }, prepareTarget(target.samples.subarray(0, end), target.sampleRate), locked)
   const reference: ReferenceTarget = { samples: target.samples, sampleRate: target.sampleRate, key: target.key, holdSec: target.holdSec, velocity: MATCH_VELOCITY }
   const trajectory = new MatchTrajectory()
 
@@ -103,10 +117,12 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
 
   const candidates: Candidate[] = structures.map(({ structure, theta }) => {
     const plant = createFm6Plant(structure)
-    const problem = createPlantProblem(plant, ctx, features, lockedPlantIds(options.lockedParams ?? [], plant.params.map((p) => p.id)))
-    if (theta) return { structure, problem, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss }
+    const locked = lockedPlantIds(options.lockedParams ?? [], plant.params.map((p) => p.id))
+    // The race and the starting grid use the first window: cheap, and it holds the attack.
+    const problem = windowProblem(plant, ends[0]!, locked)
+    if (theta) return { structure, problem, locked, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss }
     const init = bestInitialTheta(problem, plant.params, structure.algorithm, target)
-    return { structure, problem, theta: init.theta, loss: init.loss }
+    return { structure, problem, locked, theta: init.theta, loss: init.loss }
   })
 
   let step = 0
@@ -149,11 +165,16 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
   }
   const winner = candidates.reduce((a, b) => (b.loss < a.loss ? b : a))
   const remaining = Math.max(0.05, optimiseSec - elapsed())
-  const main = await runController(winner.problem, winner.theta, { seconds: remaining, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }, report('optimise', winner))
-  if (main.bestLoss < winner.loss) {
+  const config = { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }
+  const main = windowed
+    ? await runWindowed((end) => windowProblem(winner.problem.plant, end, winner.locked), ends, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
+    : await runController(winner.problem, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
+  // In windowed mode the race losses belong to the first window; the whole-sample result always wins then.
+  if (windowed || main.bestLoss < winner.loss) {
     winner.theta = main.bestTheta
     winner.loss = main.bestLoss
   }
+  if (windowed) winner.problem = windowProblem(winner.problem.plant, target.samples.length, winner.locked)
 
   const plantAudio = new Float32Array(ctx.numSamples)
   winner.problem.plant.render(winner.theta, 1, ctx, plantAudio)
@@ -186,6 +207,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
       evaluations: main.evaluations,
       seconds: elapsed(),
       seed,
+      windows: ends.length,
     }),
   }
 }

@@ -162,3 +162,15 @@ test('aeddsp match-bank matches a folder into one bank in worker threads', () =>
   assert.equal(bank.voices.length, 32)
   assert.equal(bank.voices[1]!.name.trim(), 'NOTE1')
 })
+
+test('windowed mode matches a 3-second note window by window', async () => {
+  const voice = twoOperatorVoice()
+  voice.operators[0]!.egLevels = [99, 90, 80, 0]
+  voice.operators[0]!.egRates = [99, 40, 20, 50]
+  const samples = renderNote(voice, { note: 52, velocity: 100, holdSec: 2.5, releaseSec: 0.5, sampleRate: 16000 })
+  const result = await matchSample({ samples, sampleRate: 16000, seconds: 3, algorithm: 1, windowSec: 0.5, seed: 2 })
+  assert.equal(result.key, 52)
+  assert.ok(result.report.windows >= 4, `${result.report.windows} windows`)
+  assert.ok(Number(result.report.target.trimmedEndSec) > 2.5)
+  assert.ok(Number.isFinite(result.distance) && result.distance < 0.5, `distance ${result.distance}`)
+})
