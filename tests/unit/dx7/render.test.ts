@@ -59,6 +59,25 @@ test('detune raises pitch above 7 and lowers it below, about 1 cent per step at 
   assert.ok(lowCents > up * 1.5, `detune at 55 Hz: ${lowCents} cents, at 440 Hz: ${up}`)
 })
 
+test('pitch and envelope timing hold at 44.1, 48 and 96 kHz (Dexed scales the EG to real time)', () => {
+  const voice = op1Voice({ egRates: [99, 60, 99, 99], egLevels: [99, 0, 0, 0] })
+  const halfLifeSec = (rate: number): number => {
+    const audio = renderNote(voice, { note: 69, velocity: 100, holdSec: 1, releaseSec: 0, sampleRate: rate })
+    const window = Math.round(rate / 100)
+    const first = peak(audio.subarray(0, window))
+    for (let start = 0; start + window <= audio.length; start += window) {
+      if (peak(audio.subarray(start, start + window)) < first / 2) return start / rate
+    }
+    return Infinity
+  }
+  const reference = halfLifeSec(48000)
+  for (const rate of [44100, 96000]) {
+    const f = peakFrequencyHz(renderNote(op1Voice(), { note: 69, velocity: 100, holdSec: 1.5, releaseSec: 0, sampleRate: rate }), rate)
+    assert.ok(Math.abs(f - 440) < 0.5, `${rate} Hz: peak at ${f} Hz`)
+    assert.ok(Math.abs(halfLifeSec(rate) - reference) < 0.012, `${rate} Hz: decay to half in ${halfLifeSec(rate)} s vs ${reference} s at 48 kHz`)
+  }
+})
+
 test('transpose shifts the key: 36 is an octave up, 12 an octave down', () => {
   assert.ok(Math.abs(peakFrequencyHz(sustained(op1Voice({}, { transpose: 36 })), SR) - 880) < 1)
   assert.ok(Math.abs(peakFrequencyHz(sustained(op1Voice({}, { transpose: 12 })), SR) - 220) < 0.5)
