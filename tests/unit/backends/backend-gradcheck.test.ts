@@ -42,3 +42,13 @@ test('the check fails a backend whose gradient is off by a factor', async () => 
   assert.equal(report.ok, false)
   assert.ok(report.worstRelError > 0.1)
 })
+
+test('runBackendGradcheck for ort adds agreement with the ts backend to the finite-difference check', async () => {
+  const { runBackendGradcheck } = await import('../../../main/backends/backend-gradcheck.ts')
+  const result = await runBackendGradcheck({ backend: 'ort', plant: 'fm', algorithm: 7, seed: 1 })
+  assert.equal(result.reports.length, 1)
+  const [report] = result.reports
+  assert.ok(report!.agreement, 'an agreement report is attached')
+  assert.ok(report!.agreement!.worstGradRelError < 5e-3 && report!.agreement!.worstLossRelError < 1e-4, JSON.stringify(report!.agreement))
+  assert.equal(result.ok, report!.ok)
+})
