@@ -36,6 +36,9 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   seed: 1,
 }
 
+/** |∂ℓ/∂θ| (EMA) below this counts as no gradient at all; live parameters of the fm6 plant sit at 1e-4 and above. */
+const DEAD_GRADIENT = 1e-7
+
 export interface ControllerStep {
   step: number
   loss: number
@@ -76,6 +79,8 @@ export class Controller {
   private lastResonance = 0
   private localEvery: number
   private nextLocalTest: number
+  private lastLocalTest = 0
+  private readonly gradMagnitude: Float32Array // EMA of |∂ℓ/∂θ_i|: finds parameters gradients cannot move
 
   constructor(
     readonly problem: Problem,
@@ -99,6 +104,7 @@ export class Controller {
     for (let i = 0; i < dim; i++) groupCount = Math.max(groupCount, problem.groups[i]! + 1)
     this.rms = new Float64Array(groupCount)
     this.visitedMean = Float32Array.from(theta0)
+    this.gradMagnitude = new Float32Array(dim).fill(1)
     this.localEvery = config.localTests?.every ?? Infinity
     this.nextLocalTest = this.localEvery
   }
@@ -126,6 +132,7 @@ export class Controller {
       gradNorm = config.gradClip
     }
 
+    if (finite) for (let i = 0; i < this.grad.length; i++) this.gradMagnitude[i] = 0.8 * this.gradMagnitude[i]! + 0.2 * Math.abs(this.grad[i]!)
     const alpha = effectiveAlpha(this.law.alpha, t, config.laws)
     if (finite) computeUpdate(this.optimiser, this.grad, alpha, this.law.mu, this.gradMask, config.maxStep, this.update)
     else this.update.fill(0)
@@ -157,9 +164,13 @@ export class Controller {
     } else {
       groupRms(theta, this.problem.groups, this.rms)
       applyUpdate(theta, this.update, config.dither ? this.law.sigma : 0, this.rms, this.problem.groups, this.gradMask, config.dither ? this.rng : null)
-      if (config.localTests && t + 1 >= this.nextLocalTest) {
+      // A local test runs every K steps, and at once on a plateau, where gradients have stopped paying.
+      const plateauTest = (signals?.plateau ?? false) && t + 1 - this.lastLocalTest >= (config.localTests?.minEvery ?? Infinity)
+      if (config.localTests && (t + 1 >= this.nextLocalTest || plateauTest)) {
+        this.lastLocalTest = t + 1
         const lt = config.localTests
-        localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, lt, this.update)
+        const dead = [...this.gradMask.keys()].filter((i) => this.gradMask[i] && this.gradMagnitude[i]! < DEAD_GRADIENT)
+        localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, lt, this.update, dead)
         this.evaluations += localTest.evaluations
         // Test more often while tests pay off, less often while they do not (their evaluations are not free).
         this.localEvery = clip(localTest.accepted ? this.localEvery / 1.5 : this.localEvery * 1.5, lt.minEvery, lt.maxEvery)

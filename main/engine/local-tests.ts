@@ -25,12 +25,12 @@ export interface LocalTestConfig {
 }
 
 export const DEFAULT_LOCAL_TEST_CONFIG: LocalTestConfig = {
-  every: 6,
-  minEvery: 6,
-  maxEvery: 6,
+  every: 12,
+  minEvery: 8,
+  maxEvery: 64,
   copies: 6,
-  coordinates: 0,
-  scale: 0.04,
+  coordinates: 4,
+  scale: 0.3,
   extrapolations: [],
   structuralProbability: 0.5,
   rho: 0.5,
@@ -48,6 +48,7 @@ export interface LocalTestOutcome {
 /**
  * Runs one local test around theta (changed in place on success). currentLoss is re-measured in the same batch
  * (copy 0), because the caller's loss belongs to the point before the last update. mask[i] = 0 keeps parameter i.
+ * deadGradient lists free parameters whose gradient has stayed ~0; coordinate perturbations favour them.
  */
 export function runLocalTest(
   problem: Problem,
@@ -57,6 +58,7 @@ export function runLocalTest(
   rng: Rng,
   config: LocalTestConfig,
   lastUpdate: Float32Array | null = null,
+  deadGradient: readonly number[] = [],
 ): LocalTestOutcome {
   const dim = problem.dim
   const extrapolations = lastUpdate ? config.extrapolations.length : 0
@@ -64,6 +66,8 @@ export function runLocalTest(
   const points = new Float32Array(batch * dim)
   const jump = new Float32Array(dim)
   const structuralCopy: boolean[] = [false]
+  const smooth = [...mask.keys()].filter((i) => mask[i] && !problem.structural?.[i])
+  if (smooth.length === 0) smooth.push(0)
   points.set(theta, 0)
   for (let b = 1; b < batch; b++) {
     const row = points.subarray(b * dim, (b + 1) * dim)
@@ -90,8 +94,13 @@ export function runLocalTest(
       const next = row[i]! + config.scale * rms[problem.groups[i]!]! * rng.normal()
       row[i] = next < 0 ? 0 : next > 1 ? 1 : next
     }
-    if (config.coordinates > 0) for (let c = 0; c < config.coordinates; c++) perturb(rng.int(dim))
-    else for (let i = 0; i < dim; i++) perturb(i)
+    if (config.coordinates > 0) {
+      // Half the picks go to parameters whose gradient has been ~0 (flat table segments, clamps): gradients will
+      // never move those, so this is the only way they get explored.
+      for (let c = 0; c < config.coordinates; c++) {
+        perturb(deadGradient.length > 0 && rng.next() < 0.5 ? deadGradient[rng.int(deadGradient.length)]! : smooth[rng.int(smooth.length)]!)
+      }
+    } else for (let i = 0; i < dim; i++) perturb(i)
   }
   const results = problem.evaluate(points, batch, null)
   const lossBefore = results[0]!.loss

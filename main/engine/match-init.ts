@@ -54,10 +54,18 @@ function attackSec(samples: Float32Array, sampleRate: number): number {
   return bestAt / sampleRate
 }
 
+/**
+ * Highest starting value of a 0..99 knob: at exactly 99 the relaxed hardware tables are flat (their last segment
+ * or a repeated top entry), so the gradient there is 0 and the knob could never move; 97.5 sits inside a segment.
+ */
+const START_CAP_DX7 = 97.5
+
 function setter(params: readonly ParamSpec[], theta: Float32Array) {
   return (id: string, value: number) => {
     const index = params.findIndex((spec) => spec.id === id)
-    if (index >= 0) theta[index] = toNormalised(params[index]!, value)
+    if (index < 0) return
+    const spec = params[index]!
+    theta[index] = toNormalised(spec, spec.unit === 'dx7' && spec.max === 99 ? Math.min(value, START_CAP_DX7) : value)
   }
 }
 
