@@ -3,7 +3,6 @@
 // supplies ∂loss/∂audio, so no backward is written here.
 // Target features come from the same feature graph run once on the target (targetFeaturesGraph), so the
 // candidate and target go through identical float32 arithmetic.
-// Not covered: the `stft` term (off by default): the builders throw if its weight is > 0.
 import { type Graph, type Value } from './graph.ts'
 import { centroidGraph, flatnessGraph, melGraph, peakinessGraph, powerSpectrogramGraph, rolloffGraph } from './spectral-graph.ts'
 import { melFilterbank } from '../../dsp/mel.ts'
@@ -20,9 +19,13 @@ const statGraphs: Record<StatName, (g: Graph, power: Value) => Value> = {
   peakiness: peakinessGraph,
 }
 
-/** Feature tensors of a batch: log-mel per FFT size [B, F_r, bands], the statistics [B, F_0], the frame gate [B, F_0]. */
+/**
+ * Feature tensors of a batch: log-mel per FFT size [B, F_r, bands], ln(power + ε) per FFT size [B, F_r, bins]
+ * (only with the stft term), the statistics [B, F_0], the frame gate [B, F_0].
+ */
 export interface FeatureValues {
   logMel: Value[]
+  logPower: Value[]
   stats: Partial<Record<StatName, Value>>
   gate: Value
 }
@@ -32,18 +35,13 @@ export function lossTermNames(config: LossConfig): string[] {
   const names: string[] = []
   if (config.weights.logMel > 0) names.push('logMel')
   for (const s of STAT_NAMES) if (config.weights[s] > 0) names.push(s)
+  if (config.weights.stft > 0) names.push('stft')
   return names
 }
 
-function checkSupported(config: LossConfig): void {
-  if (config.weights.stft > 0) {
-    throw new RangeError(`loss weight stft = ${config.weights.stft}: the ONNX loss graph has no stft term yet; set weights.stft to 0 or use the ts backend`)
-  }
-}
-
 export function featuresGraph(g: Graph, audio: Value, sampleRate: number, config: LossConfig): FeatureValues {
-  checkSupported(config)
   const logMel: Value[] = []
+  const logPower: Value[] = []
   let firstPower: Value | null = null
   for (const fftSize of config.fftSizes) {
     const power = powerSpectrogramGraph(g, audio, fftSize, resolutionHop(config, fftSize))
@@ -52,18 +50,18 @@ export function featuresGraph(g: Graph, audio: Value, sampleRate: number, config
       const bank = melFilterbank(sampleRate, fftSize, config.melBands, config.fMinHz, config.fMaxHz)
       logMel.push(g.log(g.add(melGraph(g, power, bank), config.logEps)))
     }
+    if (config.weights.stft > 0) logPower.push(g.log(g.add(power, config.logEps)))
   }
   const stats: Partial<Record<StatName, Value>> = {}
   for (const s of STAT_NAMES) if (config.weights[s] > 0) stats[s] = statGraphs[s](g, firstPower!)
   // Frame gate e/(e + ε), e the frame energy at the first FFT size: silence in the target does not steer timbre.
   const energy = g.reduceSum(firstPower!, [-1])
   const gate = g.div(energy, g.add(energy, config.logEps))
-  return { logMel, stats, gate }
+  return { logMel, logPower, stats, gate }
 }
 
 /** Input names and shapes of the target features a train graph takes (batch 1, broadcast over candidates). */
 export function targetFeatureInputs(numSamples: number, sampleRate: number, config: LossConfig): { name: string; shape: number[] }[] {
-  checkSupported(config)
   const framesAt = (fftSize: number) => stftFrameCount(numSamples, resolutionHop(config, fftSize))
   const frames = framesAt(config.fftSizes[0]!)
   const inputs: { name: string; shape: number[] }[] = []
@@ -72,6 +70,9 @@ export function targetFeatureInputs(numSamples: number, sampleRate: number, conf
   }
   for (const s of STAT_NAMES) if (config.weights[s] > 0) inputs.push({ name: `target.${s}`, shape: [1, frames] })
   inputs.push({ name: 'target.gate', shape: [1, frames] })
+  if (config.weights.stft > 0) {
+    for (const fftSize of config.fftSizes) inputs.push({ name: `target.logPower.${fftSize}`, shape: [1, framesAt(fftSize), fftSize / 2 + 1] })
+  }
   void sampleRate
   return inputs
 }
@@ -81,6 +82,7 @@ export function outputTargetFeatures(g: Graph, features: FeatureValues, config: 
   features.logMel.forEach((v, r) => g.output(v, `target.logMel.${config.fftSizes[r]}`))
   for (const s of STAT_NAMES) if (features.stats[s]) g.output(features.stats[s]!, `target.${s}`)
   g.output(features.gate, 'target.gate')
+  features.logPower.forEach((v, r) => g.output(v, `target.logPower.${config.fftSizes[r]}`))
 }
 
 export interface LossValues {
@@ -117,6 +119,22 @@ export function lossGraph(g: Graph, audio: Value, target: Value[], sampleRate: n
     if (!(config.weights[s] > 0)) continue
     const d = g.abs(g.sub(candidate.stats[s]!, byName.get(`target.${s}`)!))
     addTerm(g.div(g.reduceSum(g.mul(d, gate), [1]), gateSum), config.weights[s])
+  }
+  if (config.weights.stft > 0) {
+    // Spectral convergence ‖M_c − M_t‖/‖M_t‖ + ½·mean |ln q_c − ln q_t|, q = power + ε, M = √q, per FFT size.
+    let sum: Value | null = null
+    candidate.logPower.forEach((logQ, r) => {
+      const targetLogQ = byName.get(`target.logPower.${config.fftSizes[r]}`)!
+      const targetMag = g.exp(g.mul(targetLogQ, 0.5))
+      const targetNorm = g.sqrt(g.reduceSum(g.exp(targetLogQ), [0, 1, 2]))
+      const diff = g.sub(g.exp(g.mul(logQ, 0.5)), targetMag)
+      // The floor only keeps √ differentiable at a perfect match (the TypeScript gradient is 0 there too).
+      const diffNorm = g.sqrt(g.max(g.reduceSum(g.mul(diff, diff), [1, 2]), 1e-30))
+      const logL1 = g.mul(g.reduceMean(g.abs(g.sub(logQ, targetLogQ)), [1, 2]), 0.5)
+      const value = g.add(g.div(diffNorm, targetNorm), logL1)
+      sum = sum ? g.add(sum, value) : value
+    })
+    addTerm(g.mul(sum!, 1 / candidate.logPower.length), config.weights.stft)
   }
   return { loss: loss!, terms: g.concat(terms, 1) }
 }

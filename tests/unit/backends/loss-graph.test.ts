@@ -21,8 +21,9 @@ function tone(freqHz: number, decayPerSec: number, seed: number): Float32Array {
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0))
 
-test('ONNX loss and ∂loss/∂audio agree with lossAndAudioGrad for a batch of candidates', async () => {
-  const config = resolveLossConfig()
+for (const [label, partial] of [['default config', {}], ['stft term on, statistics on the long FFT', { fftSizes: [2048, 512], weights: { stft: 0.5 } }]] as const) {
+test(`ONNX loss and ∂loss/∂audio agree with lossAndAudioGrad for a batch of candidates (${label})`, async () => {
+  const config = resolveLossConfig(partial as Parameters<typeof resolveLossConfig>[0])
   const targetAudio = tone(440, 6, 1)
   const tsTarget = prepareTarget(targetAudio, SAMPLE_RATE, config)
   const ortTarget = await computeTargetFeatures(targetAudio, SAMPLE_RATE, config, { threads: 1 })
@@ -49,6 +50,7 @@ test('ONNX loss and ∂loss/∂audio agree with lossAndAudioGrad for a batch of 
     assert.ok(diff <= 2e-3 * norm(gradTs), `candidate ${b}: ‖ORT − TS‖/‖TS‖ = ${diff / norm(gradTs)} for ∂loss/∂audio`)
   }
 })
+}
 
 test('an identical candidate has zero loss on ORT', async () => {
   const config = resolveLossConfig()
