@@ -1,22 +1,21 @@
-// The list of sub-commands. Each module exports `register(program)`.
+// The list of sub-commands. Each module exports `register(program)`; help lists them in this order.
 import type { Command } from 'commander'
-import * as playCli from './play.ts'
-import * as devicesCli from './devices.ts'
 import { register as registerInfo } from './info.ts'
 import { register as registerRender } from './render.ts'
 import { register as registerConvert } from './convert.ts'
 import { register as registerMatch } from './match.ts'
 import { register as registerMatchBank } from './match-bank.ts'
 import { register as registerGradcheck } from './gradcheck.ts'
+import { register as registerPlay } from './play.ts'
+import { register as registerDevices } from './devices.ts'
 
 export function register(program: Command): void {
-  playCli.register(program)
-  devicesCli.register(program)
-  void program
+  registerMatch(program)
+  registerMatchBank(program)
   registerInfo(program)
   registerRender(program)
   registerConvert(program)
-  registerMatch(program)
-  registerMatchBank(program)
+  registerPlay(program)
+  registerDevices(program)
   registerGradcheck(program)
 }
