@@ -48,13 +48,12 @@ export function createOrtAudioLoss(
       if (audio.length !== batch * numSamples) {
         throw new RangeError(`audio has ${audio.length} samples, expected batch ${batch} × ${numSamples}; build a loss for this batch size`)
       }
-      const out = session.run({ audio: new ort.Tensor('float32', audio, shape), ...target.feeds })
+      if (gradAudio && !withGrad) throw new Error('this loss session was built without the gradient; create it with withGrad = true')
+      // ∂loss/∂audio is written straight into the caller's buffer.
+      const into = gradAudio && withGrad ? { 'grad.audio': new ort.Tensor('float32', gradAudio, shape) } : undefined
+      const out = session.run({ audio: new ort.Tensor('float32', audio, shape), ...target.feeds }, into)
       const loss = out.loss!.data
       const terms = out.terms!.data
-      if (gradAudio) {
-        if (!withGrad) throw new Error('this loss session was built without the gradient; create it with withGrad = true')
-        gradAudio.set(out['grad.audio']!.data)
-      }
       return Array.from(loss, (value, b) => ({
         loss: value,
         terms: Object.fromEntries(names.map((n, t) => [n, terms[b * names.length + t]!])),

@@ -9,7 +9,7 @@ import { ort, sessionOptions, type ExecutionProvider, type SessionOptions } from
 
 interface NativeSession {
   loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void
-  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, null>, options: object): Record<string, { data: unknown; dims: readonly number[]; type: string }>
+  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>, options: object): Record<string, { data: unknown; dims: readonly number[]; type: string }>
   dispose(): void
   readonly outputMetadata: { name: string }[]
   readonly inputMetadata: { name: string }[]
@@ -44,9 +44,13 @@ export class SyncSession {
     this.fetches = Object.fromEntries(this.outputNames.map((n) => [n, null]))
   }
 
-  run(feeds: Record<string, ort.Tensor>): Record<string, SyncRunResult> {
+  /**
+   * Runs the model. `into` names outputs to write straight into caller buffers (no allocation, no copy);
+   * the others come back in fresh arrays.
+   */
+  run(feeds: Record<string, ort.Tensor>, into?: Record<string, ort.Tensor>): Record<string, SyncRunResult> {
     if (!this.session) throw new Error('onnxruntime session was released; create a new backend')
-    const out = this.session.run(feeds, this.fetches, {})
+    const out = this.session.run(feeds, into ? { ...this.fetches, ...into } : this.fetches, {})
     const results: Record<string, SyncRunResult> = {}
     for (const name of this.outputNames) results[name] = { data: out[name]!.data as Float32Array, dims: out[name]!.dims }
     return results
