@@ -19,10 +19,7 @@
 // Framing: each FFT size hops by max(hopSize, fftSize/maxOverlap); frames are centred, zeros outside the signal.
 import { createStftLayout, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
 import { applyMel, applyMelBackward, melFilterbank, type MelFilterbank } from './mel.ts'
-import {
-  spectralCentroid, spectralCentroidBackward, spectralFlatness, spectralFlatnessBackward,
-  spectralPeakiness, spectralPeakinessBackward, spectralRolloff, spectralRolloffBackward,
-} from './spectral-stats.ts'
+import { spectralStats, spectralStatsBackward, type SpectralStatTracks } from './spectral-stats-fused.ts'
 
 export interface LossWeights { logMel: number; centroid: number; rolloff: number; flatness: number; peakiness: number; stft: number }
 
@@ -98,6 +95,8 @@ interface StatTrack {
 interface TargetState {
   resolutions: Resolution[]
   stats: StatTrack[]
+  statValues: SpectralStatTracks // views of stats[].value / .grad by name (null where a term is off)
+  statGrads: SpectralStatTracks
   frameGate: Float64Array // per frame of resolutions[0]
   gateSum: number
   gradAccum: Float64Array
@@ -180,16 +179,23 @@ export function prepareTarget(audio: Float32Array, sampleRate: number, config?: 
     gateSum += frameGate[f]!
   }
   const stats: StatTrack[] = []
+  const statTargets: SpectralStatTracks = { centroid: null, rolloff: null, flatness: null, peakiness: null }
+  const statValues: SpectralStatTracks = { ...statTargets }
+  const statGrads: SpectralStatTracks = { ...statTargets }
   for (const name of ['centroid', 'rolloff', 'flatness', 'peakiness'] as const) {
     if (weights[name] <= 0) continue
     const track: StatTrack = { name, target: new Float64Array(frames), value: new Float64Array(frames), grad: new Float64Array(frames) }
-    computeStat(name, first.power, frames, bins, track.target)
+    statTargets[name] = track.target
+    statValues[name] = track.value
+    statGrads[name] = track.grad
     stats.push(track)
   }
+  // the candidate goes through the same code, so identical audio scores exactly 0
+  spectralStats(first.power, frames, bins, statTargets)
 
   const target: TargetFeatures = Object.freeze({ sampleRate, numSamples, config: cfg })
   states.set(target, {
-    resolutions, stats, frameGate, gateSum,
+    resolutions, stats, statValues, statGrads, frameGate, gateSum,
     gradAccum: new Float64Array(numSamples),
   })
   return target
@@ -199,20 +205,6 @@ export function prepareTarget(audio: Float32Array, sampleRate: number, config?: 
 export function resolutionHop(config: LossConfig, fftSize: number): number {
   const maxOverlap = config.maxOverlap ?? DEFAULT_LOSS_CONFIG.maxOverlap!
   return Math.max(config.hopSize, Math.floor(fftSize / maxOverlap))
-}
-
-function computeStat(name: StatTrack['name'], power: Float64Array, frames: number, bins: number, out: Float64Array): void {
-  if (name === 'centroid') spectralCentroid(power, frames, bins, out)
-  else if (name === 'rolloff') spectralRolloff(power, frames, bins, out)
-  else if (name === 'flatness') spectralFlatness(power, frames, bins, out)
-  else spectralPeakiness(power, frames, bins, out)
-}
-
-function statBackward(name: StatTrack['name'], power: Float64Array, frames: number, bins: number, grad: Float64Array, gradPower: Float64Array): void {
-  if (name === 'centroid') spectralCentroidBackward(power, frames, bins, grad, gradPower)
-  else if (name === 'rolloff') spectralRolloffBackward(power, frames, bins, grad, gradPower)
-  else if (name === 'flatness') spectralFlatnessBackward(power, frames, bins, grad, gradPower)
-  else spectralPeakinessBackward(power, frames, bins, grad, gradPower)
 }
 
 /** Weighted loss of `audio` (same length as the target) and, if gradAudio is given, ∂loss/∂audio written into it. */
@@ -258,9 +250,9 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
 
     if (weights.stft > 0) stftSum += stftTerm(res, logEps, wantGrad ? weights.stft / numRes : 0)
 
-    if (r === 0) {
+    if (r === 0 && state.stats.length > 0) {
+      spectralStats(res.power, frames, bins, state.statValues)
       for (const track of state.stats) {
-        computeStat(track.name, res.power, frames, bins, track.value)
         const gateSum = Math.max(state.gateSum, 1e-12)
         const scale = weights[track.name] / gateSum
         let sum = 0
@@ -271,8 +263,8 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
           track.grad[f] = d === 0 ? 0 : d > 0 ? scale * g : -scale * g
         }
         terms[track.name] = sum / gateSum
-        if (wantGrad) statBackward(track.name, res.power, frames, bins, track.grad, res.gradPower)
       }
+      if (wantGrad) spectralStatsBackward(res.power, frames, bins, state.statGrads, res.gradPower)
     }
 
     if (wantGrad) powerSpectrogramBackward(audio, res.layout, res.spectra, res.gradPower, accum)

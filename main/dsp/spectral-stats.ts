@@ -63,67 +63,78 @@ export const ROLLOFF_SOFTNESS = 0.02
 
 /** Soft 95 % rolloff frequency as a fraction of Nyquist (0..1), from power. Sensitive to the highest strong partials. */
 export function spectralRolloff(power: Float64Array, frames: number, bins: number, out: Float64Array): void {
-  const dNu = 1 / (bins - 1)
   for (let f = 0; f < frames; f++) {
     const p = f * bins
     let total = 0
     for (let k = 0; k < bins; k++) total += power[p + k]! + STATS_POWER_FLOOR
-    let cum = 0
-    let r = 0
-    for (let k = 0; k < bins; k++) {
-      cum += power[p + k]! + STATS_POWER_FLOOR
-      const u = (ROLLOFF_FRACTION - cum / total) / ROLLOFF_SOFTNESS
-      if (u >= 1) r += dNu
-      else if (u <= -1) break // the share only grows from here
-      else r += dNu * 0.25 * (2 + u * (3 - u * u)) // smoothstep((u + 1)/2)
-    }
-    out[f] = r
+    out[f] = rolloffOfFrame(power, p, bins, total)
   }
 }
 
-export function spectralRolloffBackward(power: Float64Array, frames: number, bins: number, gradOut: Float64Array, gradPower: Float64Array): void {
+/** Rolloff of the frame at power[p .. p + bins); total = Σ (power + STATS_POWER_FLOOR) over the frame. */
+export function rolloffOfFrame(power: Float64Array, p: number, bins: number, total: number): number {
   const dNu = 1 / (bins - 1)
+  let cum = 0
+  let r = 0
+  for (let k = 0; k < bins; k++) {
+    cum += power[p + k]! + STATS_POWER_FLOOR
+    const u = (ROLLOFF_FRACTION - cum / total) / ROLLOFF_SOFTNESS
+    if (u >= 1) r += dNu
+    else if (u <= -1) break // the share only grows from here
+    else r += dNu * 0.25 * (2 + u * (3 - u * u)) // smoothstep((u + 1)/2)
+  }
+  return r
+}
+
+export function spectralRolloffBackward(power: Float64Array, frames: number, bins: number, gradOut: Float64Array, gradPower: Float64Array): void {
   for (let f = 0; f < frames; f++) {
     const g = gradOut[f]!
     if (g === 0) continue
     const p = f * bins
     let total = 0
     for (let k = 0; k < bins; k++) total += power[p + k]! + STATS_POWER_FLOOR
-    // ∂r/∂C_k is non-zero only for bins kLo..kHi−1 inside the soft step.
-    // C_k = Σ_{j≤k} Q_j / T ⇒ ∂r/∂Q_j = (Σ_{k≥j} ∂r/∂C_k − Σ_k ∂r/∂C_k·C_k) / T
-    let cum = 0
-    let weightedShare = 0
-    let sumD = 0
-    let kLo = bins
-    let kHi = bins
-    for (let k = 0; k < bins; k++) {
-      cum += power[p + k]! + STATS_POWER_FLOOR
-      const share = cum / total
-      const u = (ROLLOFF_FRACTION - share) / ROLLOFF_SOFTNESS
-      if (u >= 1) continue
-      if (u <= -1) { kHi = k; break }
-      if (kLo === bins) kLo = k
-      const d = (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
-      weightedShare += d * share
-      sumD += d
+    rolloffFrameBackward(power, p, bins, total, g, gradPower)
+  }
+}
+
+/** Backward of rolloffOfFrame: ADDS g·∂r/∂power into gradPower[p .. p + bins). */
+export function rolloffFrameBackward(power: Float64Array, p: number, bins: number, total: number, g: number, gradPower: Float64Array): void {
+  const dNu = 1 / (bins - 1)
+  // ∂r/∂C_k is non-zero only for bins kLo..kHi−1 inside the soft step.
+  // C_k = Σ_{j≤k} Q_j / T ⇒ ∂r/∂Q_j = (Σ_{k≥j} ∂r/∂C_k − Σ_k ∂r/∂C_k·C_k) / T
+  let cum = 0
+  let weightedShare = 0
+  let sumD = 0
+  let kLo = bins
+  let kHi = bins
+  for (let k = 0; k < bins; k++) {
+    cum += power[p + k]! + STATS_POWER_FLOOR
+    const share = cum / total
+    const u = (ROLLOFF_FRACTION - share) / ROLLOFF_SOFTNESS
+    if (u >= 1) continue
+    if (u <= -1) { kHi = k; break }
+    if (kLo === bins) kLo = k
+    const d = (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
+    weightedShare += d * share
+    sumD += d
+  }
+  // suffix sums: sumD for j ≤ kLo, shrinking inside the step, 0 above it
+  const base = g / total
+  let suffix = sumD
+  const below = base * (suffix - weightedShare)
+  for (let j = 0, e = Math.min(kLo, bins - 1); j <= e; j++) gradPower[p + j]! += below
+  if (kLo < bins) {
+    cum = 0
+    for (let k = 0; k < kLo; k++) cum += power[p + k]! + STATS_POWER_FLOOR
+    for (let j = kLo + 1; j <= kHi && j < bins; j++) {
+      // remove ∂r/∂C_{j−1} from the suffix
+      cum += power[p + j - 1]! + STATS_POWER_FLOOR
+      const u = (ROLLOFF_FRACTION - cum / total) / ROLLOFF_SOFTNESS
+      if (u < 1 && u > -1) suffix -= (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
+      gradPower[p + j]! += base * (suffix - weightedShare)
     }
-    // suffix sums: sumD for j ≤ kLo, shrinking inside the step, 0 above it
-    const base = g / total
-    let suffix = sumD
-    for (let j = 0; j <= Math.min(kLo, bins - 1); j++) gradPower[p + j]! += base * (suffix - weightedShare)
-    if (kLo < bins) {
-      cum = 0
-      for (let k = 0; k < kLo; k++) cum += power[p + k]! + STATS_POWER_FLOOR
-      for (let j = kLo + 1; j < bins; j++) {
-        if (j <= kHi) {
-          // remove ∂r/∂C_{j−1} from the suffix
-          cum += power[p + j - 1]! + STATS_POWER_FLOOR
-          const u = (ROLLOFF_FRACTION - cum / total) / ROLLOFF_SOFTNESS
-          if (u < 1 && u > -1) suffix -= (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
-        }
-        gradPower[p + j]! += base * ((j <= kHi ? suffix : 0) - weightedShare)
-      }
-    }
+    const above = -base * weightedShare
+    for (let j = kHi + 1; j < bins; j++) gradPower[p + j]! += above
   }
 }
 

@@ -19,7 +19,7 @@ export interface StftLayout {
   /** scratch: one frame, and two frames interleaved as one complex frame */
   readonly frameBuf: Float64Array
   readonly pairBuf: Float64Array
-  /** numbers per frame in a `spectra` array: 2·fftSize (fft.js fills a full-length complex buffer) */
+  /** numbers per frame in a `spectra` array: fftSize + 2 (bins 0..N/2, interleaved complex) */
   readonly spectrumStride: number
 }
 
@@ -56,7 +56,8 @@ export function createStftLayout(numSamples: number, fftSize: number, hopSize: n
     plan,
     frameBuf: new Float64Array(fftSize),
     pairBuf: new Float64Array(2 * fftSize),
-    spectrumStride: 2 * fftSize,
+    // bins 0..N/2 only: half the memory of a full complex frame, so a 1 s spectrogram stays in cache
+    spectrumStride: fftSize + 2,
   }
 }
 
@@ -80,6 +81,37 @@ function addFrame(gradAudio: Float32Array | Float64Array, layout: StftLayout, f:
   for (let n = lo; n < hi; n++) gradAudio[start + n]! += buf[stride * n + lane]! * window[n]!
 }
 
+/** Frames f and f + 1 interleaved into buf (lanes 0 and 1); one loop when both lie inside the signal. */
+function loadPair(audio: Float32Array, layout: StftLayout, f: number, buf: Float64Array): void {
+  const { fftSize, window, numSamples, hopSize } = layout
+  const s0 = f * hopSize - (fftSize >>> 1)
+  const s1 = s0 + hopSize
+  if (s0 < 0 || s1 + fftSize > numSamples) {
+    loadFrame(audio, layout, f, buf, 2, 0)
+    loadFrame(audio, layout, f + 1, buf, 2, 1)
+    return
+  }
+  for (let n = 0; n < fftSize; n++) {
+    const w = window[n]!
+    buf[2 * n] = audio[s0 + n]! * w
+    buf[2 * n + 1] = audio[s1 + n]! * w
+  }
+}
+
+/** The transpose of loadPair. */
+function addPair(gradAudio: Float32Array | Float64Array, layout: StftLayout, f: number, buf: Float64Array): void {
+  const { fftSize, window, numSamples, hopSize } = layout
+  const s0 = f * hopSize - (fftSize >>> 1)
+  const s1 = s0 + hopSize
+  if (s0 < 0 || s1 + fftSize > numSamples) {
+    addFrame(gradAudio, layout, f, buf, 2, 0)
+    addFrame(gradAudio, layout, f + 1, buf, 2, 1)
+    return
+  }
+  for (let n = 0; n < fftSize; n++) gradAudio[s0 + n]! += buf[2 * n]! * window[n]!
+  for (let n = 0; n < fftSize; n++) gradAudio[s1 + n]! += buf[2 * n + 1]! * window[n]!
+}
+
 function powerOf(spectrum: Float64Array, power: Float64Array, p: number, bins: number): void {
   for (let k = 0; k < bins; k++) {
     const re = spectrum[2 * k]!
@@ -96,7 +128,7 @@ export function spectrumViews(layout: StftLayout, spectra: Float64Array): Float6
 }
 
 /**
- * Forward: per-frame spectra (each view 2·fftSize long, interleaved complex, bins 0..N/2 used; kept for the
+ * Forward: per-frame spectra (each view spectrumStride = fftSize + 2 long, interleaved complex bins 0..N/2; kept for the
  * backward pass) and `power` (frames × bins, |X|² with the level scale above).
  */
 export function powerSpectrogram(audio: Float32Array, layout: StftLayout, spectra: Float64Array[], power: Float64Array): void {
@@ -104,8 +136,7 @@ export function powerSpectrogram(audio: Float32Array, layout: StftLayout, spectr
   // frames two at a time through one complex FFT; an odd last frame alone
   let f = 0
   for (; f + 1 < frames; f += 2) {
-    loadFrame(audio, layout, f, pairBuf, 2, 0)
-    loadFrame(audio, layout, f + 1, pairBuf, 2, 1)
+    loadPair(audio, layout, f, pairBuf)
     plan.forwardPair(pairBuf, spectra[f]!, spectra[f + 1]!)
     powerOf(spectra[f]!, power, f * bins, bins)
     powerOf(spectra[f + 1]!, power, (f + 1) * bins, bins)
@@ -133,8 +164,7 @@ export function powerSpectrogramBackward(
   let f = 0
   for (; f + 1 < frames; f += 2) {
     plan.powerBackwardPair(spectra[f]!, spectra[f + 1]!, gradPower, f * bins, (f + 1) * bins, pairBuf)
-    addFrame(gradAudio, layout, f, pairBuf, 2, 0)
-    addFrame(gradAudio, layout, f + 1, pairBuf, 2, 1)
+    addPair(gradAudio, layout, f, pairBuf)
   }
   if (f < frames) {
     plan.powerBackward(spectra[f]!, gradPower, f * bins, frameBuf)
