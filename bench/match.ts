@@ -36,7 +36,7 @@ function parseArgs(args: string[]): Settings {
   }
   const limit = value('limit') ? Number(value('limit')) : undefined
   const settings: Settings = {
-    seconds: Number(value('seconds') ?? (full ? 6 : 1.5)),
+    seconds: Number(value('seconds') ?? (full ? 6 : 2)),
     polishEvaluations: full ? 40 : 12,
     randomVoices: limit ?? 20,
     romVoices: limit ?? (full ? 32 : 4),

@@ -39,7 +39,10 @@ export function freeMask(problem: Problem): Uint8Array {
 /** Counts evaluations (points, not calls) so every method reports the same unit. */
 export class CountingProblem implements Problem {
   evaluations = 0
-  constructor(readonly inner: Problem) {}
+  readonly proposeStructural?: (theta: Float32Array, rng: Rng, out: Float32Array) => void
+  constructor(readonly inner: Problem) {
+    if (inner.proposeStructural) this.proposeStructural = inner.proposeStructural.bind(inner)
+  }
   get dim(): number {
     return this.inner.dim
   }
@@ -55,10 +58,6 @@ export class CountingProblem implements Problem {
   evaluate(theta: Float32Array, batch: number, gradOut: Float32Array | null): Evaluation[] {
     this.evaluations += batch
     return this.inner.evaluate(theta, batch, gradOut)
-  }
-  proposeStructural(theta: Float32Array, rng: Rng, out: Float32Array): void {
-    if (this.inner.proposeStructural) this.inner.proposeStructural(theta, rng, out)
-    else out.set(theta)
   }
 }
 
