@@ -180,7 +180,7 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
       const g = groups[gi]!
       if (g.loop) cGrads.feedbackGain += chainBackward(g.ops.map((k) => ops[k]!), controls.feedbackGain, N, n)
       else {
-        const gFb = operatorBackward(ops[g.ops[0]!]!, g.selfFeedback ? controls.feedbackGain : 0, N, n)
+        const gFb = operatorBackward(ops[g.ops[0]!]!, g.selfFeedback ? controls.feedbackGain : 0, N, n, g.selfFeedback)
         if (g.selfFeedback) cGrads.feedbackGain += gFb
       }
       for (const k of g.ops) {

@@ -85,18 +85,32 @@ export function operatorForward(op: OperatorBuffers, fb: number, blockSize: numb
     let g = gPrev
     if (fb === 0) {
       // Without feedback the samples do not depend on each other, so the CPU can overlap them.
-      for (let i = start; i < end; i++) {
-        g += dg
-        let a = phase + mod[i]!
-        a -= Math.floor(a)
-        const f = a * SIZE
-        const k = f | 0
-        const y = g * (vals[k]! + (f - k) * slopes[k]!)
-        args[i] = a
-        out[i] = y
-        if (dest !== null) dest[i] += y * destScale
-        phase += inc
-        if (phase >= 1) phase -= 1
+      if (dest === null) {
+        for (let i = start; i < end; i++) {
+          g += dg
+          let a = phase + mod[i]!
+          a -= Math.floor(a)
+          const f = a * SIZE
+          const k = f | 0
+          args[i] = a
+          out[i] = g * (vals[k]! + (f - k) * slopes[k]!)
+          phase += inc
+          if (phase >= 1) phase -= 1
+        }
+      } else {
+        for (let i = start; i < end; i++) {
+          g += dg
+          let a = phase + mod[i]!
+          a -= Math.floor(a)
+          const f = a * SIZE
+          const k = f | 0
+          const y = g * (vals[k]! + (f - k) * slopes[k]!)
+          args[i] = a
+          out[i] = y
+          dest[i] += y * destScale
+          phase += inc
+          if (phase >= 1) phase -= 1
+        }
       }
     } else {
       for (let i = start; i < end; i++) {
@@ -119,12 +133,16 @@ export function operatorForward(op: OperatorBuffers, fb: number, blockSize: numb
   }
 }
 
-/** Backward of operatorForward; op.gOut must hold ∂L/∂y. Returns ∂L/∂fb. Overwrites gMod, gIncs, gGains. */
-export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: number, n: number): number {
+/**
+ * Backward of operatorForward; op.gOut must hold ∂L/∂y. Returns ∂L/∂fb (0 when fb is 0 and wantFbGrad is false:
+ * an operator without a feedback path skips that sum). Overwrites gMod, gIncs, gGains.
+ */
+export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: number, n: number, wantFbGrad = true): number {
   const { gains, out, args, gOut, gMod, gIncs, gGains } = op
   const slopes = SINE_SLOPES
   const vals = SINE_VALUES
   const numBlocks = Math.ceil(n / blockSize)
+  const invBlock = 1 / blockSize
   gGains.fill(0, 0, numBlocks)
   const limit = fb === 0 ? Infinity : FEEDBACK_ADJOINT_LIMIT * maxAbs(gOut, n, 1e-300)
   let a1 = 0 // ā[n+1]
@@ -142,7 +160,7 @@ export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: num
     if (fb === 0) {
       // No feedback: no recurrence between samples (see operatorForward).
       for (let i = end - 1; i >= start; i--) {
-        const w = (i - start + 1) / blockSize
+        const w = (i - start + 1) * invBlock
         const g = gPrev + w * (gNow - gPrev)
         const gy = gOut[i]!
         const f = args[i]! * SIZE
@@ -153,10 +171,13 @@ export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: num
         gNowAcc += gg * w
         gPrevAcc += gg * (1 - w)
         gMod[i] = ga
-        if (i >= 2) gFb += ga * (out[i - 1]! + out[i - 2]!)
-        else if (i === 1) gFb += ga * out[0]!
         gIncB += suffix
         suffix += ga
+      }
+      if (wantFbGrad) {
+        // ∂L/∂fb at fb = 0 (a self-feedback operator whose feedback is off): Σ ā[n]·(y[n−1] + y[n−2])
+        for (let i = Math.max(start, 2); i < end; i++) gFb += gMod[i]! * (out[i - 1]! + out[i - 2]!)
+        if (start === 0 && end > 1) gFb += gMod[1]! * out[0]!
       }
       gIncs[b] = gIncB
       gGains[b] += gNowAcc
