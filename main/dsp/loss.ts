@@ -18,7 +18,7 @@
 // A term whose weight is 0 is neither computed nor listed in `terms`.
 // Framing: each FFT size hops by max(hopSize, fftSize/maxOverlap); frames are centred, zeros outside the signal.
 import { createStftLayout, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
-import { applyMel, applyMelBackward, melFilterbank, type MelFilterbank } from './mel.ts'
+import { applyMel, applyMelTranspose, melFilterbank, type MelFilterbank } from './mel.ts'
 import { spectralStats, spectralStatsBackward, type SpectralStatTracks } from './spectral-stats-fused.ts'
 
 export interface LossWeights { logMel: number; centroid: number; rolloff: number; flatness: number; peakiness: number; stft: number }
@@ -231,7 +231,8 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
     const res = state.resolutions[r]!
     const { frames, bins } = res.layout
     powerSpectrogram(audio, res.layout, res.spectra, res.power)
-    if (wantGrad) res.gradPower.fill(0)
+    // the logMel backward WRITES gradPower (applyMelTranspose); without it the other terms add onto zeros
+    if (wantGrad && !(weights.logMel > 0)) res.gradPower.fill(0)
 
     if (weights.logMel > 0) {
       applyMel(res.bank, res.power, frames, res.mel)
@@ -245,7 +246,7 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
         if (wantGrad) res.gradMel[i] = d === 0 ? 0 : (d > 0 ? scale : -scale) / q
       }
       logMelSum += sum / cells
-      if (wantGrad) applyMelBackward(res.bank, res.power, frames, res.gradMel, res.gradPower)
+      if (wantGrad) applyMelTranspose(res.bank, frames, res.gradMel, res.gradPower)
     }
 
     if (weights.stft > 0) stftSum += stftTerm(res, logEps, wantGrad ? weights.stft / numRes : 0)

@@ -15,6 +15,12 @@ export interface MelFilterbank {
   readonly weights: Float64Array
   /** centre frequency of each band, Hz */
   readonly centreHz: Float64Array
+  /**
+   * The transpose by bin, for the backward pass: bin k feeds band binBand[k] with weight binWeightLo[k] and band
+   * binBand[k] + 1 with binWeightHi[k] (0 where it does not). Null when some bin feeds bands that do not fit
+   * this pattern (possible at small FFT sizes, where narrow low bands take a single shared bin).
+   */
+  readonly byBin: { band: Int32Array; weightLo: Float64Array; weightHi: Float64Array } | null
 }
 
 const MEL_BREAK_HZ = 1000
@@ -86,9 +92,39 @@ export function melFilterbank(sampleRate: number, fftSize: number, bands: number
     offset[b] = packed.length
     packed.push(...row)
   }
-  const bank: MelFilterbank = { sampleRate, fftSize, bands, start, end, offset, weights: Float64Array.from(packed), centreHz }
+  const weights = Float64Array.from(packed)
+  const bank: MelFilterbank = { sampleRate, fftSize, bands, start, end, offset, weights, centreHz, byBin: byBin(bins, bands, start, end, offset, weights) }
   cache.set(key, bank)
   return bank
+}
+
+/** The filterbank by bin when every bin feeds at most two adjacent bands (adjacent triangles overlap pairwise). */
+function byBin(bins: number, bands: number, start: Int32Array, end: Int32Array, offset: Int32Array, weights: Float64Array): MelFilterbank['byBin'] {
+  const band = new Int32Array(bins).fill(-1)
+  const weightLo = new Float64Array(bins)
+  const weightHi = new Float64Array(bins)
+  for (let b = 0; b < bands; b++) {
+    for (let k = start[b]!; k < end[b]!; k++) {
+      const w = weights[offset[b]! + k - start[b]!]!
+      if (band[k] === -1) {
+        band[k] = b
+        weightLo[k] = w
+      } else if (band[k] === b - 1 && weightHi[k] === 0 && b < bands) weightHi[k] = w
+      else return null
+    }
+  }
+  // gradMel[band + 1] must exist: an unused bin reads bands 0 and 1 with weight 0, a bin of the last band alone
+  // reads it as the "upper" band of bands − 2
+  for (let k = 0; k < bins; k++) {
+    if (band[k] === -1) band[k] = 0
+    else if (band[k] === bands - 1) {
+      if (bands < 2) return null
+      band[k] = bands - 2
+      weightHi[k] = weightLo[k]!
+      weightLo[k] = 0
+    }
+  }
+  return { band, weightLo, weightHi }
 }
 
 /** mel[f·bands + b] = Σ_k w_b[k]·power[f·bins + k] for `frames` frames. */
@@ -120,6 +156,31 @@ export function applyMelBackward(bank: MelFilterbank, power: Float64Array, frame
       if (g === 0) continue
       const o = offset[b]! - start[b]!
       for (let k = start[b]!, e = end[b]!; k < e; k++) gradPower[p + k]! += weights[o + k]! * g
+    }
+  }
+}
+
+/**
+ * The transpose of `applyMel` WRITTEN into gradPower (no prior zeroing needed): gradPower[f·bins + k] =
+ * Σ_b w_b[k]·gradMel[f·bands + b], the same sums in the same order as `applyMelBackward` onto zeros, but one
+ * write per bin instead of a read-modify-write per (band, bin).
+ */
+export function applyMelTranspose(bank: MelFilterbank, frames: number, gradMel: Float64Array, gradPower: Float64Array): void {
+  const bins = bank.fftSize / 2 + 1
+  const map = bank.byBin
+  if (map === null) {
+    gradPower.fill(0, 0, frames * bins)
+    applyMelBackward(bank, gradPower, frames, gradMel, gradPower)
+    return
+  }
+  const { band, weightLo, weightHi } = map
+  const bands = bank.bands
+  for (let f = 0; f < frames; f++) {
+    const p = f * bins
+    const m = f * bands
+    for (let k = 0; k < bins; k++) {
+      const b = m + band[k]!
+      gradPower[p + k] = weightLo[k]! * gradMel[b]! + weightHi[k]! * gradMel[b + 1]!
     }
   }
 }

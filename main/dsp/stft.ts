@@ -137,9 +137,7 @@ export function powerSpectrogram(audio: Float32Array, layout: StftLayout, spectr
   let f = 0
   for (; f + 1 < frames; f += 2) {
     loadPair(audio, layout, f, pairBuf)
-    plan.forwardPair(pairBuf, spectra[f]!, spectra[f + 1]!)
-    powerOf(spectra[f]!, power, f * bins, bins)
-    powerOf(spectra[f + 1]!, power, (f + 1) * bins, bins)
+    plan.forwardPairPower(pairBuf, spectra[f]!, spectra[f + 1]!, power, f * bins, (f + 1) * bins)
   }
   if (f < frames) {
     loadFrame(audio, layout, f, frameBuf, 1, 0)

@@ -116,3 +116,26 @@ test('pair transforms equal two single ones', () => {
     }
   }
 })
+
+test('forwardPairPower writes the same spectra as forwardPair and their power |X|²', () => {
+  const rng = createRng(4)
+  for (const n of [8, 64, 1024]) {
+    const plan = getRealFftPlan(n)
+    const pair = Float64Array.from({ length: 2 * n }, () => rng.normal())
+    const s1 = new Float64Array(n + 2)
+    const s2 = new Float64Array(n + 2)
+    plan.forwardPair(pair, s1, s2)
+    const q1 = new Float64Array(n + 2)
+    const q2 = new Float64Array(n + 2)
+    const bins = n / 2 + 1
+    const power = new Float64Array(3 * bins).fill(-1)
+    plan.forwardPairPower(pair, q1, q2, power, 2 * bins, 0)
+    assert.deepEqual(q1, s1)
+    assert.deepEqual(q2, s2)
+    for (let k = 0; k < bins; k++) {
+      assert.equal(power[2 * bins + k], s1[2 * k]! ** 2 + s1[2 * k + 1]! ** 2, `n=${n} frame 1 bin ${k}`)
+      assert.equal(power[k], s2[2 * k]! ** 2 + s2[2 * k + 1]! ** 2, `n=${n} frame 2 bin ${k}`)
+      assert.equal(power[bins + k], -1, 'the bins between the two offsets stay untouched')
+    }
+  }
+})

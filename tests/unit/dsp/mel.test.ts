@@ -1,6 +1,6 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { applyMel, applyMelBackward, hzToMel, melFilterbank, melToHz } from '../../../main/dsp/mel.ts'
+import { applyMel, applyMelBackward, applyMelTranspose, hzToMel, melFilterbank, melToHz } from '../../../main/dsp/mel.ts'
 import { createRng } from '../../../main/common/rng.ts'
 
 test('Slaney mel scale: linear to 1 kHz, 15 mels there, round-trips', () => {
@@ -39,4 +39,21 @@ test('backward is the transpose: <M p, g> = <p, Mᵀ g>', () => {
   for (let i = 0; i < mel.length; i++) lhs += mel[i]! * g[i]!
   for (let i = 0; i < p.length; i++) rhs += p[i]! * mtg[i]!
   assert.ok(Math.abs(lhs - rhs) < 1e-9 * Math.abs(lhs))
+})
+
+test('applyMelTranspose writes what applyMelBackward adds onto zeros, at every FFT size (narrow bands included)', () => {
+  const rng = createRng(21)
+  // 256 points at 44.1 kHz has low bands sharing one bin: the by-bin map does not apply and the fallback runs
+  for (const [sampleRate, fftSize] of [[16000, 256], [16000, 1024], [16000, 4096], [44100, 256]] as const) {
+    const bank = melFilterbank(sampleRate, fftSize, 64, 20, null)
+    if (sampleRate === 44100) assert.equal(bank.byBin, null)
+    const bins = fftSize / 2 + 1
+    const frames = 3
+    const gradMel = Float64Array.from({ length: frames * 64 }, () => rng.normal())
+    const want = new Float64Array(frames * bins)
+    applyMelBackward(bank, new Float64Array(frames * bins), frames, gradMel, want)
+    const got = new Float64Array(frames * bins).fill(Number.NaN) // overwritten, not added to
+    applyMelTranspose(bank, frames, gradMel, got)
+    for (let i = 0; i < got.length; i++) assert.ok(got[i] === want[i], `fftSize ${fftSize} cell ${i}: ${got[i]} vs ${want[i]}`)
+  }
 })
