@@ -20,8 +20,13 @@ export interface LawConfig {
   sigmaMax: number
   varianceHigh: number // relative variance above which σ is lowered
   failLimit: number // this many failed local tests in a row lower σ
-  /** Optional cosine envelope on α over totalSteps (0 disables); the envelope never goes below cosineFloor. */
-  cosineSteps: number
+  /**
+   * Optional cosine envelope on α over the run (progress 0 → 1: elapsed share of the time budget, or of
+   * cosineSteps when that is set); it never goes below cosineFloor. It lets the last part of a run take steps
+   * finer than the law's floor of alphaMinFactor·α0.
+   */
+  cosine: boolean
+  cosineSteps: number // > 0: progress = step / cosineSteps instead of the time share
   cosineFloor: number
 }
 
@@ -43,6 +48,7 @@ export const DEFAULT_LAW_CONFIG: LawConfig = {
   sigmaMax: 0.05,
   varianceHigh: 0.05,
   failLimit: 3,
+  cosine: false,
   cosineSteps: 0,
   cosineFloor: 0.1,
 }
@@ -96,10 +102,10 @@ export function stepLaw(state: LawState, signals: SignalState, localTest: boolea
   }
 }
 
-/** The step size actually used at step t: α times the optional cosine envelope. */
-export function effectiveAlpha(alpha: number, step: number, config: LawConfig): number {
-  if (config.cosineSteps <= 0) return alpha
-  const phase = Math.min(step / config.cosineSteps, 1)
+/** The step size actually used at step t (progress in [0, 1] of the run): α times the optional cosine envelope. */
+export function effectiveAlpha(alpha: number, step: number, config: LawConfig, progress = 0): number {
+  if (!config.cosine) return alpha
+  const phase = Math.min(config.cosineSteps > 0 ? step / config.cosineSteps : progress, 1)
   const envelope = 0.5 * (1 + Math.cos(Math.PI * phase))
   return alpha * (config.cosineFloor + (1 - config.cosineFloor) * envelope)
 }

@@ -117,7 +117,8 @@ export class Controller {
     return this.monitor.bestLoss
   }
 
-  step(): ControllerStep {
+  /** One step; progress ∈ [0, 1] is the share of the run's budget used so far (for the cosine envelope). */
+  step(progress = 0): ControllerStep {
     const { config, theta } = this
     const t = this.stepIndex++
     const evaluation = this.problem.evaluate(theta, 1, this.grad)[0]!
@@ -133,7 +134,7 @@ export class Controller {
     }
 
     if (finite) for (let i = 0; i < this.grad.length; i++) this.gradMagnitude[i] = 0.8 * this.gradMagnitude[i]! + 0.2 * Math.abs(this.grad[i]!)
-    const alpha = effectiveAlpha(this.law.alpha, t, config.laws)
+    const alpha = effectiveAlpha(this.law.alpha, t, config.laws, progress)
     if (finite) computeUpdate(this.optimiser, this.grad, alpha, this.law.mu, this.gradMask, config.maxStep, this.update)
     else this.update.fill(0)
     const updateNorm = vectorNorm(this.update)

@@ -22,7 +22,9 @@ export async function runController(
   const controller = new Controller(problem, theta0, config)
   const budget = new Budget(limits)
   while (!budget.exhausted(controller.evaluations) && controller.stepIndex < (limits.maxSteps ?? Infinity)) {
-    const record = controller.step()
+    const byTime = budget.elapsedSec() / limits.seconds
+    const bySteps = limits.maxSteps ? controller.stepIndex / limits.maxSteps : 0
+    const record = controller.step(Math.min(1, Math.max(byTime, bySteps)))
     budget.record(record.bestLoss, controller.evaluations)
     onStep?.(record, budget.elapsedSec(), controller)
     await budget.maybeYield()

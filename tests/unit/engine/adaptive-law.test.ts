@@ -59,8 +59,11 @@ test('μ rises with the reward trend, decays without it, and stays in [0, 1)', (
 })
 
 test('the cosine envelope scales α from 1 down to its floor', () => {
-  const withCosine = { ...config, cosineSteps: 100, cosineFloor: 0.1 }
-  assert.equal(effectiveAlpha(1, 0, withCosine), 1)
-  assert.ok(Math.abs(effectiveAlpha(1, 100, withCosine) - 0.1) < 1e-12)
-  assert.equal(effectiveAlpha(1, 50, config), 1)
+  const bySteps = { ...config, cosine: true, cosineSteps: 100, cosineFloor: 0.1 }
+  assert.equal(effectiveAlpha(1, 0, bySteps), 1)
+  assert.ok(Math.abs(effectiveAlpha(1, 100, bySteps) - 0.1) < 1e-12)
+  const byTime = { ...config, cosine: true, cosineSteps: 0, cosineFloor: 0.2 }
+  assert.ok(Math.abs(effectiveAlpha(1, 7, byTime, 0.5) - 0.6) < 1e-12)
+  assert.ok(Math.abs(effectiveAlpha(1, 7, byTime, 1) - 0.2) < 1e-12)
+  assert.equal(effectiveAlpha(1, 50, { ...config, cosine: false }, 0.9), 1)
 })
