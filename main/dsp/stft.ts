@@ -55,7 +55,7 @@ export function createStftLayout(numSamples: number, fftSize: number, hopSize: n
     window: scaledHannWindow(fftSize),
     plan,
     frameBuf: new Float64Array(fftSize),
-    pairBuf: new Float64Array(2 * fftSize),
+    pairBuf: plan.pairInput, // frames load straight into the FFT's input (no copy into WebAssembly memory)
     // bins 0..N/2 only: half the memory of a full complex frame, so a 1 s spectrogram stays in cache
     spectrumStride: fftSize + 2,
   }

@@ -1,0 +1,236 @@
+// Complex forward FFT (float64) whose radix-4 stages run as WebAssembly SIMD: one f64x2 register holds one
+// complex number, so a complex add is one instruction and a complex multiply four (two multiplies, one swap,
+// one add) instead of six. Why: fft.js already runs near the limit of scalar JavaScript (our own radix-4 in JS
+// came out no faster), and the FFTs were half of the loss+gradient time. Float64 throughout, so results agree
+// with fft.js to rounding (tests/unit/dsp/wasm-fft.test.ts); the float32 WASM FFT packages cannot (see fft.ts).
+// The module (≈ 200 bytes) is assembled here from its opcodes, so there is no binary file or build step, and it
+// compiles synchronously. Where WebAssembly SIMD is missing, createWasmComplexFft returns null and fft.ts stays
+// on fft.js.
+//
+// Stage math (length L = 4q, F_r = the length-q sub-transforms of x[4m + r], W = e^(−2πi/L)):
+//   a_r = W^(r·k)·F_r[k];  X[k] = (a0 + a2) + (a1 + a3),  X[k + 2q] = (a0 + a2) − (a1 + a3),
+//   X[k + q] = (a0 − a2) − i·(a1 − a3),  X[k + 3q] = (a0 − a2) + i·(a1 − a3).
+// The first stage (digit-reversed reads and 4- or 2-point transforms, no twiddles) runs in JavaScript.
+
+export interface WasmComplexFft {
+  readonly size: number
+  /** Write the input here (2N numbers, interleaved complex), then call transform(). */
+  readonly input: Float64Array
+  /** The spectrum after transform() (2N numbers, interleaved complex): X[k] = Σ x[n]·e^(−2πikn/N). */
+  readonly output: Float64Array
+  transform(): void
+}
+
+// --- the module: one exported function stage(data, twiddles, q, size) and its memory ---------------------
+const V128_LOAD = [0xfd, 0x00, 0x04, 0x00] // align 2^4, offset 0
+const V128_STORE = [0xfd, 0x0b, 0x04, 0x00]
+const F64X2_ADD = [0xfd, 0xf0, 0x01]
+const F64X2_SUB = [0xfd, 0xf1, 0x01]
+const F64X2_MUL = [0xfd, 0xf2, 0x01]
+const SWAP = [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7] // i8x16.shuffle: (re, im) → (im, re)
+const get = (i: number): number[] => [0x20, i]
+const set = (i: number): number[] => [0x21, i]
+const i32Const = (v: number): number[] => [0x41, ...leb(v)]
+
+function leb(v: number): number[] {
+  const out: number[] = []
+  for (;;) {
+    const byte = v & 0x7f
+    v >>= 7
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) return [...out, byte]
+    out.push(byte | 0x80)
+  }
+}
+const uleb = (v: number): number[] => {
+  const out: number[] = []
+  do {
+    let byte = v & 0x7f
+    v >>>= 7
+    if (v !== 0) byte |= 0x80
+    out.push(byte)
+  } while (v !== 0)
+  return out
+}
+
+function f64x2Const(a: number, b: number): number[] {
+  const bytes = new Uint8Array(new Float64Array([a, b]).buffer)
+  return [0xfd, 0x0c, ...bytes]
+}
+
+function stageBody(): number[] {
+  // params: 0 data (byte address), 1 twiddles, 2 q, 3 size (complex points)
+  // i32 locals: 4 q16, 5 end, 6 p0, 7 kEnd, 8 tw, 9 block; v128 locals: 10 a0, 11 a1, 12 a2, 13 a3, 14 b
+  const DATA = 0, TWS = 1, Q = 2, SIZE = 3, Q16 = 4, END = 5, P0 = 6, KEND = 7, TW = 8, BLOCK = 9
+  const A0 = 10, A1 = 11, A2 = 12, A3 = 13, B = 14
+  // a_r = b·(wr, wr) + swap(b)·(−wi, wi), twiddle pair r at tw + 32·(r − 1)
+  const twiddled = (r: number, dst: number): number[] => [
+    ...get(P0), ...get(Q16), ...i32Const(r), 0x6c, 0x6a, ...V128_LOAD, ...set(B),
+    ...get(B), ...get(TW), ...V128_LOAD.slice(0, 2), 0x04, ...uleb(32 * (r - 1)), ...F64X2_MUL,
+    ...get(B), ...get(B), ...SWAP, ...get(TW), ...V128_LOAD.slice(0, 2), 0x04, ...uleb(32 * (r - 1) + 16), ...F64X2_MUL,
+    ...F64X2_ADD, ...set(dst),
+  ]
+  const storeAt = (r: number, value: number[]): number[] => [
+    ...get(P0), ...(r === 0 ? [] : [...get(Q16), ...i32Const(r), 0x6c, 0x6a]), ...value, ...V128_STORE,
+  ]
+  const body = [
+    ...get(Q), ...i32Const(4), 0x74, ...set(Q16), // q16 = q·16 bytes
+    ...get(Q16), ...i32Const(2), 0x74, ...set(BLOCK), // 4q complex per block
+    ...get(DATA), ...get(SIZE), ...i32Const(4), 0x74, 0x6a, ...set(END),
+    ...get(DATA), ...set(P0),
+    0x03, 0x40, // loop over blocks (P0 = block start)
+    ...get(P0), ...get(Q16), 0x6a, ...set(KEND),
+    ...get(TWS), ...set(TW),
+    0x03, 0x40, // loop over k
+    ...get(P0), ...V128_LOAD, ...set(A0),
+    ...twiddled(1, A1), ...twiddled(2, A2), ...twiddled(3, A3),
+    // A0 ← t0 = a0 + a2, A2 ← t1 = a0 − a2, A1 ← t2 = a1 + a3, A3 ← −i·(a1 − a3) = swap(a1 − a3)·(1, −1)
+    ...get(A0), ...get(A2), ...F64X2_SUB, ...set(B),
+    ...get(A0), ...get(A2), ...F64X2_ADD, ...set(A0),
+    ...get(B), ...set(A2),
+    ...get(A1), ...get(A3), ...F64X2_SUB, ...set(B),
+    ...get(A1), ...get(A3), ...F64X2_ADD, ...set(A1),
+    ...get(B), ...get(B), ...SWAP, ...f64x2Const(1, -1), ...F64X2_MUL, ...set(A3),
+    ...storeAt(0, [...get(A0), ...get(A1), ...F64X2_ADD]),
+    ...storeAt(2, [...get(A0), ...get(A1), ...F64X2_SUB]),
+    ...storeAt(1, [...get(A2), ...get(A3), ...F64X2_ADD]),
+    ...storeAt(3, [...get(A2), ...get(A3), ...F64X2_SUB]),
+    ...get(P0), ...i32Const(16), 0x6a, ...set(P0),
+    ...get(TW), ...i32Const(96), 0x6a, ...set(TW),
+    ...get(P0), ...get(KEND), 0x49, 0x0d, 0x00, // br_if k-loop while p0 < kEnd (unsigned)
+    0x0b,
+    ...get(P0), ...get(BLOCK), 0x6a, ...get(Q16), 0x6b, ...set(P0), // next block: p0 = kEnd + 3·q16
+    ...get(P0), ...get(END), 0x49, 0x0d, 0x00,
+    0x0b,
+  ]
+  const locals = [0x02, 0x06, 0x7f, 0x05, 0x7b] // 6 × i32, 5 × v128
+  const code = [...locals, ...body, 0x0b]
+  return [...uleb(code.length), ...code]
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content]
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))]
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [0x01, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
+    ...section(3, [0x01, 0x00]),
+    ...section(5, [0x01, 0x00, 0x01]),
+    ...section(7, [0x02, ...name('stage'), 0x00, 0x00, ...name('memory'), 0x02, 0x00]),
+    ...section(10, [0x01, ...stageBody()]),
+  ])
+}
+
+let compiled: WebAssembly.Module | null | undefined
+function wasmModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      const bytes = moduleBytes()
+      compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null
+    } catch {
+      compiled = null // no WebAssembly SIMD here: fft.ts keeps fft.js
+    }
+  }
+  return compiled
+}
+
+/** Input index read by each output position of the first stage (mixed-radix digit reversal). */
+function digitReversal(size: number, firstRadix: number): Int32Array {
+  const src = new Int32Array(size)
+  const place = (n: number, base: number, stride: number, len: number): void => {
+    if (len === firstRadix) {
+      for (let r = 0; r < len; r++) src[base + r] = n + r * stride
+      return
+    }
+    const q = len >>> 2
+    for (let r = 0; r < 4; r++) place(n + r * stride, base + r * q, stride * 4, q)
+  }
+  place(0, 0, 1, size)
+  return src
+}
+
+/** A float64 complex FFT of `size` (a power of two ≥ 4) on WebAssembly SIMD, or null where that is missing. */
+export function createWasmComplexFft(size: number): WasmComplexFft | null {
+  if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) {
+    throw new RangeError(`complex FFT size ${size} is not a power of two ≥ 4; use e.g. 1024 or 4096`)
+  }
+  const mod = wasmModule()
+  if (mod === null) return null
+  const firstRadix = Math.round(Math.log2(size)) % 2 === 1 ? 2 : 4
+  const stageQs: number[] = []
+  for (let q = firstRadix; 4 * q <= size; q *= 4) stageQs.push(q)
+  // memory: input (16·N bytes), data (16·N), then per stage 96 bytes of twiddles per k
+  const inputAt = 0
+  const dataAt = 16 * size
+  const twAt = stageQs.map((_, s) => 32 * size + 96 * stageQs.slice(0, s).reduce((a, q) => a + q, 0))
+  const bytes = 32 * size + 96 * stageQs.reduce((a, q) => a + q, 0)
+  const instance = new WebAssembly.Instance(mod, {})
+  const memory = instance.exports.memory as WebAssembly.Memory
+  const pages = Math.ceil(bytes / 65536)
+  if (pages > 1) memory.grow(pages - 1)
+  const stage = instance.exports.stage as (data: number, tw: number, q: number, size: number) => void
+  const input = new Float64Array(memory.buffer, inputAt, 2 * size)
+  const output = new Float64Array(memory.buffer, dataAt, 2 * size)
+  stageQs.forEach((q, s) => {
+    const tw = new Float64Array(memory.buffer, twAt[s]!, 12 * q)
+    for (let k = 0; k < q; k++) {
+      for (let r = 1; r <= 3; r++) {
+        const angle = (-2 * Math.PI * r * k) / (4 * q)
+        const c = Math.cos(angle)
+        const sn = Math.sin(angle)
+        const o = 12 * k + 4 * (r - 1)
+        tw[o] = c
+        tw[o + 1] = c
+        tw[o + 2] = -sn
+        tw[o + 3] = sn
+      }
+    }
+  })
+  const src = digitReversal(size, firstRadix)
+
+  const transform = (): void => {
+    const x = input
+    const out = output
+    if (firstRadix === 4) {
+      for (let o = 0; o < size; o += 4) {
+        const s0 = 2 * src[o]!
+        const s1 = 2 * src[o + 1]!
+        const s2 = 2 * src[o + 2]!
+        const s3 = 2 * src[o + 3]!
+        const a0r = x[s0]!, a0i = x[s0 + 1]!
+        const a1r = x[s1]!, a1i = x[s1 + 1]!
+        const a2r = x[s2]!, a2i = x[s2 + 1]!
+        const a3r = x[s3]!, a3i = x[s3 + 1]!
+        const t0r = a0r + a2r, t0i = a0i + a2i
+        const t1r = a0r - a2r, t1i = a0i - a2i
+        const t2r = a1r + a3r, t2i = a1i + a3i
+        const t3r = a1r - a3r, t3i = a1i - a3i
+        const d = 2 * o
+        out[d] = t0r + t2r
+        out[d + 1] = t0i + t2i
+        out[d + 2] = t1r + t3i // t1 − i·t3
+        out[d + 3] = t1i - t3r
+        out[d + 4] = t0r - t2r
+        out[d + 5] = t0i - t2i
+        out[d + 6] = t1r - t3i // t1 + i·t3
+        out[d + 7] = t1i + t3r
+      }
+    } else {
+      for (let o = 0; o < size; o += 2) {
+        const s0 = 2 * src[o]!
+        const s1 = 2 * src[o + 1]!
+        const ar = x[s0]!, ai = x[s0 + 1]!
+        const br = x[s1]!, bi = x[s1 + 1]!
+        const d = 2 * o
+        out[d] = ar + br
+        out[d + 1] = ai + bi
+        out[d + 2] = ar - br
+        out[d + 3] = ai - bi
+      }
+    }
+    for (let s = 0; s < stageQs.length; s++) stage(dataAt, twAt[s]!, stageQs[s]!, size)
+  }
+  return { size, input, output, transform }
+}
