@@ -207,8 +207,11 @@ export function resolutionHop(config: LossConfig, fftSize: number): number {
   return Math.max(config.hopSize, Math.floor(fftSize / maxOverlap))
 }
 
-/** Weighted loss of `audio` (same length as the target) and, if gradAudio is given, ∂loss/∂audio written into it. */
-export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gradAudio: Float32Array | null): { loss: number; terms: LossTerms } {
+/**
+ * Weighted loss of `audio` (same length as the target) and, if gradAudio is given, ∂loss/∂audio written into it
+ * (a Float64Array keeps the gradient's full precision and saves the plant a conversion).
+ */
+export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gradAudio: Float32Array | Float64Array | null): { loss: number; terms: LossTerms } {
   const state = states.get(target)
   if (!state) throw new TypeError('target features were not made by prepareTarget in this thread; call prepareTarget(audio, sampleRate) here first')
   if (audio.length !== target.numSamples) {

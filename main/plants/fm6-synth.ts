@@ -106,6 +106,7 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
   let levels: Float64Array[] = []
   let jacs: Float64Array[] = []
   let pitch = new Float64Array(0)
+  let pitchRatio = new Float64Array(0)
   let pitchJac = new Float64Array(0)
   let gLevel = new Float64Array(0)
   let gPitch = new Float64Array(0)
@@ -120,6 +121,7 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
     levels = Array.from({ length: 6 }, () => new Float64Array(numBlocks))
     jacs = Array.from({ length: 6 }, () => new Float64Array(numBlocks * ENVELOPE_INPUTS))
     pitch = new Float64Array(numBlocks)
+    pitchRatio = new Float64Array(numBlocks)
     pitchJac = new Float64Array(numBlocks * ENVELOPE_INPUTS)
     gLevel = new Float64Array(numBlocks)
     gPitch = new Float64Array(numBlocks)
@@ -134,6 +136,8 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
     // Key-off lands on the first block boundary at or after holdSec, as the reference renderer (render.ts).
     const keyOff = Math.ceil(controls.keyOffSample / N) * N
     envelopeForward(egWs, PITCH_SHAPE, controls.pitchInputs, NO_HOLDS, controls.pitchInputs[3]!, 3, keyOff, N, numBlocks, pitch, pitchJac)
+    // the pitch EG's frequency ratio, once per block for every operator that follows it
+    for (let b = 0; b < numBlocks; b++) pitchRatio[b] = 2 ** pitch[b]!
     for (let k = 0; k < 6; k++) {
       const c = controls.ops[k]!
       const op = ops[k]!
@@ -141,7 +145,8 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
       const lv = levels[k]!
       for (let b = 0; b < numBlocks; b++) op.gains[b] = 2 ** (lv[b]! / 256 - 14)
       const baseInc = 2 ** c.logFreq / ctx.sampleRate
-      for (let b = 0; b < numBlocks; b++) op.incs[b] = c.followsPitchEg ? baseInc * 2 ** pitch[b]! : baseInc
+      if (c.followsPitchEg) for (let b = 0; b < numBlocks; b++) op.incs[b] = baseInc * pitchRatio[b]!
+      else op.incs.fill(baseInc, 0, numBlocks)
       op.mod.fill(0)
     }
     audio.fill(0, 0, n)

@@ -20,14 +20,12 @@ export function plantFromSynth(synth: DifferentiableSynth, id: string = synth.id
   const p = synth.params.length
   let audio64 = new Float64Array(0)
   let audio32 = new Float32Array(0)
-  let gAudio32 = new Float32Array(0)
   let gAudio64 = new Float64Array(0)
   const gRow = new Float64Array(p)
   const ensure = (n: number): void => {
     if (audio64.length === n) return
     audio64 = new Float64Array(n)
     audio32 = new Float32Array(n)
-    gAudio32 = new Float32Array(n)
     gAudio64 = new Float64Array(n)
   }
 
@@ -56,8 +54,7 @@ export function plantFromSynth(synth: DifferentiableSynth, id: string = synth.id
     for (let b = 0; b < batch; b++) {
       synth.forward(theta, b * p, ctx, audio64)
       for (let i = 0; i < n; i++) audio32[i] = audio64[i]!
-      const { loss, terms } = lossAndAudioGrad(audio32, target, gAudio32)
-      for (let i = 0; i < n; i++) gAudio64[i] = gAudio32[i]!
+      const { loss, terms } = lossAndAudioGrad(audio32, target, gAudio64)
       gRow.fill(0)
       synth.backward(gAudio64, gRow, 0)
       for (let i = 0; i < p; i++) {
