@@ -2,9 +2,11 @@
 // Rows: prepareTarget (once per target), loss only, loss + ∂loss/∂audio, for the default configuration and
 // a few variants. Target: ≥ 200 loss+gradient steps a second with the default configuration (the controller's
 // budget before the plant's own render and backward). Median of several timed batches after a warm-up.
-// Prints a table and one JSON line.
+// Then the FFT engines at the loss's sizes (bench/_fft-engines.ts): fft.js, ours on WebAssembly SIMD, and
+// PFFFT's WASM build when it is installed. Prints tables and one JSON line.
 import { lossAndAudioGrad, prepareTarget, type LossConfig } from '../main/dsp/loss.ts'
 import { createRng } from '../main/common/rng.ts'
+import { fftEngineRows } from './_fft-engines.ts'
 
 const SAMPLE_RATE = 16000
 const AUDIO_SEC = 1
@@ -14,6 +16,7 @@ interface Row {
   config: string
   prepareMs: number
   lossMs: number
+  lossCpuMs: number
   lossGradMs: number
   lossGradCpuMs: number // CPU time of this process per call: steadier than wall time on a shared machine
   lossRealTime: number
@@ -66,16 +69,24 @@ export async function run(args: string[]): Promise<unknown> {
   for (const [name, config] of variants) {
     const prepareMs = timePerCall(() => prepareTarget(targetAudio, SAMPLE_RATE, config), Math.max(3, batches >> 1)).wallMs
     const target = prepareTarget(targetAudio, SAMPLE_RATE, config)
-    const lossMs = timePerCall(() => lossAndAudioGrad(candidate, target, null), batches).wallMs
+    const { wallMs: lossMs, cpuMs: lossCpuMs } = timePerCall(() => lossAndAudioGrad(candidate, target, null), batches)
     const { wallMs: lossGradMs, cpuMs: lossGradCpuMs } = timePerCall(() => lossAndAudioGrad(candidate, target, grad), batches)
-    rows.push({ config: name, prepareMs, lossMs, lossGradMs, lossGradCpuMs, lossRealTime: AUDIO_SEC / (lossMs / 1000), gradStepsPerSec: 1000 / lossGradMs })
+    rows.push({ config: name, prepareMs, lossMs, lossCpuMs, lossGradMs, lossGradCpuMs, lossRealTime: AUDIO_SEC / (lossMs / 1000), gradStepsPerSec: 1000 / lossGradMs })
   }
-  console.log('config            prepare ms   loss ms  loss+grad ms  (cpu ms)  loss × real time  loss+grad steps/s')
+  // CPU time first: on a shared machine wall time mostly measures the wait for a core
+  console.log('config            prepare ms  loss cpu ms  loss+grad cpu ms  loss+grad steps/cpu-s   loss ms  loss+grad ms')
   for (const r of rows) {
     console.log(
-      `${r.config.padEnd(16)} ${r.prepareMs.toFixed(2).padStart(11)} ${r.lossMs.toFixed(2).padStart(9)} ${r.lossGradMs.toFixed(2).padStart(13)} ${r.lossGradCpuMs.toFixed(2).padStart(9)}` +
-        ` ${r.lossRealTime.toFixed(0).padStart(17)} ${r.gradStepsPerSec.toFixed(0).padStart(18)}`,
+      `${r.config.padEnd(16)} ${r.prepareMs.toFixed(2).padStart(11)} ${r.lossCpuMs.toFixed(2).padStart(12)} ${r.lossGradCpuMs.toFixed(2).padStart(17)}` +
+        ` ${(1000 / r.lossGradCpuMs).toFixed(0).padStart(22)} ${r.lossMs.toFixed(2).padStart(9)} ${r.lossGradMs.toFixed(2).padStart(13)}`,
     )
+  }
+  const engines = await fftEngineRows(args.includes('--quick') ? 200 : 1000)
+  console.log('\nFFT engine, CPU µs per real frame (forward; the adjoint costs the same)')
+  console.log('size  engine                 µs/frame  × fft.js  max rel. error')
+  for (const e of engines) {
+    const cell = (v: number | null, digits: number): string => (v === null ? 'n/a' : v.toFixed(digits))
+    console.log(`${String(e.size).padEnd(5)} ${e.engine.padEnd(22)} ${cell(e.usPerFrame, 2).padStart(8)} ${cell(e.vsFftJs, 2).padStart(9)} ${e.maxRelError === null ? 'not installed' : e.maxRelError.toExponential(1).padStart(14)}`)
   }
   const summary = {
     suite: 'loss',
@@ -85,6 +96,7 @@ export async function run(args: string[]): Promise<unknown> {
     rows,
     defaultGradStepsPerSec: rows[0]!.gradStepsPerSec,
     defaultGradStepsPerCpuSec: 1000 / rows[0]!.lossGradCpuMs,
+    fftEngines: engines,
     targetGradStepsPerSec: 200,
   }
   console.log(JSON.stringify(summary))
