@@ -6,7 +6,7 @@ import { createFm6Plant } from '../main/plants/fm6-plant.ts'
 import { createSubtractivePlant } from '../main/plants/subtractive-plant.ts'
 import { voiceToFm6 } from '../main/plants/fm6-voice.ts'
 import type { Plant, RenderContext } from '../main/plants/plant.ts'
-import { prepareTarget, lossAndAudioGrad } from '../main/dsp/loss.ts'
+import { prepareTarget, lossAndAudioGrad, type LossConfig } from '../main/dsp/loss.ts'
 import { renderNote } from '../main/dx7/render.ts'
 import { initVoice } from '../main/dx7/voice.ts'
 import { createRng } from '../main/common/rng.ts'
@@ -16,14 +16,22 @@ const ctx: RenderContext = { sampleRate: SAMPLE_RATE, numSamples: SAMPLE_RATE, n
 
 interface Timing { wallMs: number; cpuMs: number }
 
+/** Median over 5 timed batches after a warm-up: one slow batch (another process, GC) does not skew it. */
 function measure(repeats: number, f: () => void): Timing {
-  for (let i = 0; i < 3; i++) f() // warm up the JIT
-  const cpu0 = process.cpuUsage()
-  const t0 = performance.now()
-  for (let i = 0; i < repeats; i++) f()
-  const wallMs = (performance.now() - t0) / repeats
-  const cpu = process.cpuUsage(cpu0)
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 / repeats }
+  for (let i = 0; i < 5; i++) f() // warm up the JIT
+  const per = Math.max(1, Math.round(repeats / 5))
+  const wall: number[] = []
+  const cpu: number[] = []
+  for (let batch = 0; batch < 5; batch++) {
+    const cpu0 = process.cpuUsage()
+    const t0 = performance.now()
+    for (let i = 0; i < per; i++) f()
+    wall.push((performance.now() - t0) / per)
+    const c = process.cpuUsage(cpu0)
+    cpu.push((c.user + c.system) / 1000 / per)
+  }
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[2]!
+  return { wallMs: median(wall), cpuMs: median(cpu) }
 }
 
 let peakRss = 0
@@ -34,8 +42,8 @@ function sampleMemory(): void {
   peakHeap = Math.max(peakHeap, m.heapUsed)
 }
 
-function benchPlant(name: string, plant: Plant, targetAudio: Float32Array, repeats: number): Record<string, number | string> {
-  const target = prepareTarget(targetAudio, SAMPLE_RATE)
+function benchPlant(name: string, plant: Plant, targetAudio: Float32Array, repeats: number, config: Partial<LossConfig> = {}): Record<string, number | string> {
+  const target = prepareTarget(targetAudio, SAMPLE_RATE, config)
   const p = plant.params.length
   const rng = createRng(5)
   const theta16 = new Float32Array(16 * p).map(() => 0.2 + 0.6 * rng.next())
@@ -48,7 +56,7 @@ function benchPlant(name: string, plant: Plant, targetAudio: Float32Array, repea
   const loss = measure(repeats, () => lossAndAudioGrad(out, target, scratch(out.length)))
   const batch1 = measure(repeats, () => plant.lossAndGrad(theta1, 1, ctx, target, grad1))
   sampleMemory()
-  const batch16 = measure(Math.max(2, Math.round(repeats / 8)), () => plant.lossAndGrad(theta16, 16, ctx, target, grad16))
+  const batch16 = measure(Math.max(5, Math.round(repeats / 6)), () => plant.lossAndGrad(theta16, 16, ctx, target, grad16))
   sampleMemory()
   const seconds = ctx.numSamples / ctx.sampleRate
   return {
@@ -82,7 +90,7 @@ function round(x: number): number {
 
 export async function run(args: string[]): Promise<unknown> {
   const quick = args.includes('--quick')
-  const repeats = quick ? 5 : 30
+  const repeats = quick ? 10 : 40
   const voice = initVoice()
   voice.algorithm = 5
   voice.feedback = 5
@@ -91,15 +99,19 @@ export async function run(args: string[]): Promise<unknown> {
   voice.operators[3]!.freqCoarse = 3
   const targetAudio = renderNote(voice, { note: 60, velocity: 100, holdSec: 0.7, releaseSec: 0.3, sampleRate: SAMPLE_RATE })
   const { structure } = voiceToFm6(voice)
+  // one untimed pass first: the first rows would otherwise pay for compiling the shared loss code
+  benchPlant('warm-up', createFm6Plant(structure), targetAudio, 5)
   const rows = [
     benchPlant('fm6 (alg 5)', createFm6Plant(structure), targetAudio, repeats),
+    // the hop 256 at both FFT sizes (maxOverlap Infinity) instead of the default cap: see loss.ts
+    benchPlant('fm6 (alg 5) hop 256', createFm6Plant(structure), targetAudio, repeats, { maxOverlap: Infinity }),
     benchPlant('fm6 (alg 4, loop)', createFm6Plant({ algorithm: 4, oscModes: [0, 0, 0, 0, 0, 0] }), targetAudio, repeats),
     benchPlant('subtractive biquad', createSubtractivePlant({ filter: 'biquad' }), targetAudio, repeats),
     benchPlant('subtractive ladder', createSubtractivePlant({ filter: 'ladder' }), targetAudio, repeats),
   ]
   // CPU-time columns first: on a shared machine wall time mostly measures the wait for a core.
   const cols = ['plant', 'renderCpuMs', 'lossOnlyCpuMs', 'lossGradB1CpuMs', 'stepsPerSecB1Cpu', 'lossGradB16CpuMs', 'b16OverB1', 'lossGradB1Ms', 'stepsPerSecB1', 'realTimeB16'] as const
-  const width = (c: string): number => (c === 'plant' ? 20 : Math.max(10, c.length + 2))
+  const width = (c: string): number => (c === 'plant' ? 22 : Math.max(10, c.length + 2))
   console.log(cols.map((c) => c.padStart(width(c))).join(''))
   for (const r of rows) console.log(cols.map((c) => String(r[c]).padStart(width(c))).join(''))
   const result = { suite: 'grad', sampleRate: SAMPLE_RATE, seconds: 1, rows, peakRssMiB: round(peakRss / 2 ** 20), peakHeapMiB: round(peakHeap / 2 ** 20) }
