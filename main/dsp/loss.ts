@@ -28,9 +28,14 @@ export interface LossConfig {
   hopSize: number // samples, for the shortest FFT; see maxOverlap
   /**
    * Each FFT size hops by max(hopSize, fftSize/maxOverlap). Default 4 (75 % overlap, DDSP's multi-scale
-   * choice): with hop 256 a 4096-point Hann window would be 16× oversampled in time, adding little
-   * information for 4× the FFT work, and the controller needs ≥ 200 loss+gradient steps a second.
-   * Infinity uses hopSize at every size.
+   * choice), so the 4096-point FFT hops by 1024; Infinity uses hopSize at every size (the issue's "hop 256"
+   * read literally). Kept at 4 because the controller needs ≥ 200 loss+gradient steps a second and hop 256
+   * at 4096 points cannot give that: measured for 1 s at 16 kHz, CPU time per call on the shared 2-core
+   * machine (npm run bench -- grad / loss), after the FFT moved to WebAssembly SIMD (wasm-fft.ts):
+   *   maxOverlap 4 (16 frames at 4096):         loss+grad 3.1 ms, fm6 plant step ≈ 5.1 ms ≈ 195 steps/s
+   *   Infinity (63 frames at 4096, hop 256):    loss+grad 6.9 ms, fm6 plant step ≈ 9.1 ms ≈ 110 steps/s
+   * (before that work: 4.6 and 10.3 ms). A 4096-point Hann window at hop 256 is 16× oversampled in time,
+   * adding little information for 4× the 4096-point work. Revisit if the loss gets another 2× faster.
    */
   maxOverlap?: number
   melBands: number
@@ -44,7 +49,7 @@ export interface LossConfig {
  * Defaults. Weights measured on a decaying FM tone against detuned, re-indexed, re-ratioed, quieter and
  * noisier versions of itself: logMel drives the match (term ≈ 0.2–0.8, ‖∂/∂audio‖ ≈ 0.07–0.4), and each
  * weighted statistic brings a gradient of 10–60 % of logMel's, a secondary push on brightness and tonality
- * that does not swamp level and pitch. The stft term is off (a metric; 40 % slower with it on).
+ * that does not swamp level and pitch. The stft term is off (a metric; it costs ≈ 1.8× the loss+gradient time).
  */
 export const DEFAULT_LOSS_CONFIG: LossConfig = Object.freeze({
   fftSizes: Object.freeze([1024, 4096]) as number[],
@@ -63,7 +68,7 @@ export type LossTerms = Record<string, number>
 /**
  * A prepared target: its features and a workspace that lossAndAudioGrad reuses, so calls against one target
  * run one at a time (JavaScript is single-threaded; a worker calls prepareTarget itself, the object does not
- * survive postMessage). About 3.6 MB per second of 16 kHz audio with the default configuration.
+ * survive postMessage). About 2.3 MB per second of 16 kHz audio with the default configuration.
  */
 export interface TargetFeatures {
   readonly sampleRate: number
