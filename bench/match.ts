@@ -153,7 +153,7 @@ export async function run(args: string[]): Promise<unknown> {
   for (const [i, target] of targets.entries()) {
     const results = await runTarget(target, settings)
     outcomes.push(...results)
-    const line = results.map((o) => `${o.method.split(' ').map((w) => w[0]).join('')}=${o.distance.toFixed(3)}`).join(' ')
+    const line = results.map((o) => `${o.method}=${o.distance.toFixed(3)}`).join(', ')
     process.stderr.write(`  [${i + 1}/${targets.length}] ${target.suite} ${target.name}: ${line}\n`)
   }
   const rows = settings.suites.flatMap((suite) => summarise(outcomes, suite, settings.methods, settings.seconds))

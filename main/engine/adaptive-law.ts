@@ -68,14 +68,31 @@ export function clip(value: number, min: number, max: number): number {
   return value < min ? min : value > max ? max : value
 }
 
-/** α: grow slowly while the smoothed loss falls, shrink fast (more so when the loss is noisy) otherwise. */
-export function adaptAlpha(alpha: number, signals: SignalState, config: LawConfig): number {
+/**
+ * Change of ℓ̄ that is within its own noise: for white noise of std s, Δℓ̄ has std ≈ (1 − β)·s, so 2(1 − β)·std(ℓ)
+ * over the window holds 95 % of pure-noise steps. Below it a step says nothing about the trend, and the law holds.
+ * A steady descent still counts as improving: its window std is ≈ 2.9 steps' worth, so the band is ≈ 0.6 of a step. Without this deadband d = 0.8 against u = 1.02 needs 92 % of steps to improve just to
+ * keep α, so dither and local-test jumps alone pinned α to its floor (measured: a fixed α = α0 beat the law on 14
+ * benchmark targets until the deadband was added).
+ */
+export function trendDeadband(signals: SignalState, beta: number): number {
+  return 2 * (1 - beta) * Math.sqrt(Math.max(signals.variance, 0)) * Math.abs(signals.lossEma)
+}
+
+/** Reward-trend changes below this are noise for the μ law. */
+export const REWARD_DEADBAND = 1e-3
+
+/** α: grow slowly while the smoothed loss falls, shrink fast (more so when the loss is noisy) when it rises. */
+export function adaptAlpha(alpha: number, signals: SignalState, config: LawConfig, beta = 0.9): number {
+  const deadband = trendDeadband(signals, beta)
+  if (Math.abs(signals.deltaLoss) <= deadband) return alpha
   const next = signals.deltaLoss > 0 ? alpha * config.up : (alpha * config.down) / (1 + config.lambda * signals.variance)
   return clip(next, config.alphaMinFactor * config.alpha0, config.alphaMaxFactor * config.alpha0)
 }
 
 /** μ: more momentum while the reward trend is up, decay towards 0 otherwise. Always in [0, muMax). */
 export function adaptMu(mu: number, signals: SignalState, config: LawConfig): number {
+  if (Math.abs(signals.deltaReward) < REWARD_DEADBAND) return mu
   const next = signals.deltaReward > 0 ? mu + config.deltaMu : mu - config.kappaMu * mu
   return clip(next, 0, Math.min(config.muMax, 0.999))
 }
@@ -92,10 +109,10 @@ export function adaptSigma(sigma: number, signals: SignalState, localFailStreak:
 }
 
 /** One step of the whole law. localTest is the outcome of this step's local test, if one ran. */
-export function stepLaw(state: LawState, signals: SignalState, localTest: boolean | undefined, config: LawConfig): LawState {
+export function stepLaw(state: LawState, signals: SignalState, localTest: boolean | undefined, config: LawConfig, beta = 0.9): LawState {
   const localFailStreak = localTest === undefined ? state.localFailStreak : localTest ? 0 : state.localFailStreak + 1
   return {
-    alpha: adaptAlpha(state.alpha, signals, config),
+    alpha: adaptAlpha(state.alpha, signals, config, beta),
     mu: adaptMu(state.mu, signals, config),
     sigma: adaptSigma(state.sigma, signals, localFailStreak, config),
     localFailStreak,

@@ -180,7 +180,7 @@ export class Controller {
         // A structural jump lands in a new basin: the old momentum points the wrong way there.
         if (localTest.accepted && localTest.structural) resetOptimiserState(this.optimiser)
       }
-      if (config.adaptive && signals) this.law = stepLaw(this.law, signals, localTest?.accepted, config.laws)
+      if (config.adaptive && signals) this.law = stepLaw(this.law, signals, localTest?.accepted, config.laws, config.signals.beta)
     }
     return {
       step: t,
