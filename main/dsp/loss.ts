@@ -228,7 +228,8 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
   checkFinite(audio, 'candidate audio')
   const { weights, logEps } = target.config
   const wantGrad = gradAudio !== null
-  const accum = state.gradAccum
+  // a float64 gradAudio takes the sum directly; a float32 one gets it rounded once at the end
+  const accum = gradAudio instanceof Float64Array ? gradAudio : state.gradAccum
   if (wantGrad) accum.fill(0)
   const numRes = state.resolutions.length
   let logMelSum = 0
@@ -291,7 +292,7 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
     for (let i = 0; i < audio.length; i++) peak = Math.max(peak, Math.abs(audio[i]!))
     throw new RangeError(`loss is ${loss} for candidate audio peaking at ${peak}; features overflowed — keep audio near full scale (±1) and report this input`)
   }
-  if (gradAudio) for (let i = 0; i < accum.length; i++) gradAudio[i] = accum[i]!
+  if (gradAudio && gradAudio !== accum) for (let i = 0; i < accum.length; i++) gradAudio[i] = accum[i]!
   return { loss, terms: ordered }
 }
 

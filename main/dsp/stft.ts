@@ -103,13 +103,15 @@ function addPair(gradAudio: Float32Array | Float64Array, layout: StftLayout, f: 
   const { fftSize, window, numSamples, hopSize } = layout
   const s0 = f * hopSize - (fftSize >>> 1)
   const s1 = s0 + hopSize
-  if (s0 < 0 || s1 + fftSize > numSamples) {
+  if (s0 < 0 || s1 + fftSize > numSamples || hopSize >= fftSize) {
     addFrame(gradAudio, layout, f, buf, 2, 0)
     addFrame(gradAudio, layout, f + 1, buf, 2, 1)
     return
   }
-  for (let n = 0; n < fftSize; n++) gradAudio[s0 + n]! += buf[2 * n]! * window[n]!
-  for (let n = 0; n < fftSize; n++) gradAudio[s1 + n]! += buf[2 * n + 1]! * window[n]!
+  // s1 = s0 + hop: the first hop samples get lane 0 only, the rest both lanes, the last hop lane 1 only
+  for (let n = 0; n < hopSize; n++) gradAudio[s0 + n]! += buf[2 * n]! * window[n]!
+  for (let n = hopSize; n < fftSize; n++) gradAudio[s0 + n]! += buf[2 * n]! * window[n]! + buf[2 * (n - hopSize) + 1]! * window[n - hopSize]!
+  for (let n = fftSize - hopSize; n < fftSize; n++) gradAudio[s1 + n]! += buf[2 * n + 1]! * window[n]!
 }
 
 function powerOf(spectrum: Float64Array, power: Float64Array, p: number, bins: number): void {
