@@ -97,6 +97,7 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
       for (let i = 0; i < n; i++) mod[i] += out[i]!
     }
   }
+  const sharesGradient = targetsOf.map((targets, m) => !isCarrier[m] && targets.length === 1)
   const controls = createFm6Controls(params.length)
   const cGrads = createFm6ControlGrads()
   const egWs: EnvelopeWorkspace = createEnvelopeWorkspace()
@@ -118,6 +119,9 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
     numSamples = n
     numBlocks = Math.ceil(n / N)
     ops = Array.from({ length: 6 }, () => createOperatorBuffers(n, numBlocks))
+    // A modulator with one destination outside its loop has ∂L/∂y = that destination's ∂L/∂mod: share the
+    // buffer instead of zeroing and adding into a copy (the destination's backward runs first and overwrites it).
+    for (let m = 0; m < 6; m++) if (sharesGradient[m]) ops[m]!.gOut = ops[targetsOf[m]![0]!]!.gMod
     levels = Array.from({ length: 6 }, () => new Float64Array(numBlocks))
     jacs = Array.from({ length: 6 }, () => new Float64Array(numBlocks * ENVELOPE_INPUTS))
     pitch = new Float64Array(numBlocks)
@@ -177,7 +181,7 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
     for (let k = 0; k < 6; k++) {
       const gOut = ops[k]!.gOut
       if (isCarrier[k]) for (let i = 0; i < n; i++) gOut[i] = gAudio[i]! * FM6_OUTPUT_SCALE
-      else gOut.fill(0)
+      else if (!sharesGradient[k]) gOut.fill(0)
     }
     cGrads.feedbackGain = 0
     // Reverse of the forward order: carriers (low numbers) first, so each group's ∂L/∂y is complete.
@@ -191,7 +195,7 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
       for (const k of g.ops) {
         const gMod = ops[k]!.gMod
         for (const [m, t] of edges) {
-          if (t !== k) continue
+          if (t !== k || sharesGradient[m]) continue
           const gOut = ops[m]!.gOut
           for (let i = 0; i < n; i++) gOut[i] += gMod[i]!
         }
