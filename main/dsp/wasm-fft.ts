@@ -4,7 +4,7 @@
 // came out no faster), and the FFTs were half of the loss+gradient time. Measured 3.5× (1024) and 2.9× (4096)
 // faster than fft.js's complex transform (CPU time, bench/loss.ts). Float64 throughout, so results agree
 // with fft.js to rounding (tests/unit/dsp/wasm-fft.test.ts); the float32 WASM FFT packages cannot (see fft.ts).
-// The module (≈ 200 bytes) is assembled here from its opcodes, so there is no binary file or build step, and it
+// The module (≈ 400 bytes) is assembled here from its opcodes (wasm-asm.ts), so there is no binary file or build step, and it
 // compiles synchronously. Where WebAssembly SIMD is missing, createWasmComplexFft returns null and fft.ts stays
 // on fft.js.
 //
@@ -13,6 +13,8 @@
 //   X[k + q] = (a0 − a2) − i·(a1 − a3),  X[k + 3q] = (a0 − a2) + i·(a1 − a3).
 // The first stage (digit-reversed reads and 4-point transforms, no twiddles) is a second function; the radix-2
 // first stage of N = 2·4^m stays in JavaScript.
+
+import { I32, assembleModule, compileOrNull, get, i32Const, set, uleb } from './wasm-asm.ts'
 
 export interface WasmComplexFft {
   readonly size: number
@@ -23,37 +25,13 @@ export interface WasmComplexFft {
   transform(): void
 }
 
-// --- the module: one exported function stage(data, twiddles, q, size) and its memory ---------------------
+// --- the module: stage(data, twiddles, q, size), leaf4(input, output, src, size) and their memory ---------
 const V128_LOAD = [0xfd, 0x00, 0x04, 0x00] // align 2^4, offset 0
 const V128_STORE = [0xfd, 0x0b, 0x04, 0x00]
 const F64X2_ADD = [0xfd, 0xf0, 0x01]
 const F64X2_SUB = [0xfd, 0xf1, 0x01]
 const F64X2_MUL = [0xfd, 0xf2, 0x01]
 const SWAP = [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7] // i8x16.shuffle: (re, im) → (im, re)
-const get = (i: number): number[] => [0x20, i]
-const set = (i: number): number[] => [0x21, i]
-const i32Const = (v: number): number[] => [0x41, ...leb(v)]
-
-function leb(v: number): number[] {
-  const out: number[] = []
-  for (;;) {
-    const byte = v & 0x7f
-    v >>= 7
-    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) return [...out, byte]
-    out.push(byte | 0x80)
-  }
-}
-const uleb = (v: number): number[] => {
-  const out: number[] = []
-  do {
-    let byte = v & 0x7f
-    v >>>= 7
-    if (v !== 0) byte |= 0x80
-    out.push(byte)
-  } while (v !== 0)
-  return out
-}
-
 function f64x2Const(a: number, b: number): number[] {
   const bytes = new Uint8Array(new Float64Array([a, b]).buffer)
   return [0xfd, 0x0c, ...bytes]
@@ -143,33 +121,15 @@ function butterfly(A0: number, A1: number, A2: number, A3: number, B: number): n
   ]
 }
 
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content]
-}
-
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))]
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [0x01, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
-    ...section(3, [0x02, 0x00, 0x00]),
-    ...section(5, [0x01, 0x00, 0x01]),
-    ...section(7, [0x03, ...name('stage'), 0x00, 0x00, ...name('leaf4'), 0x00, 0x01, ...name('memory'), 0x02, 0x00]),
-    ...section(10, [0x02, ...stageBody(), ...leafBody()]),
-  ])
-}
-
 let compiled: WebAssembly.Module | null | undefined
 function wasmModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
-    try {
-      const bytes = moduleBytes()
-      compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null
-    } catch {
-      compiled = null // no WebAssembly SIMD here: fft.ts keeps fft.js
-    }
+    compiled = compileOrNull(assembleModule([
+      { name: 'stage', params: [I32, I32, I32, I32], body: stageBody() },
+      { name: 'leaf4', params: [I32, I32, I32, I32], body: leafBody() },
+    ]))
   }
-  return compiled
+  return compiled // null: no WebAssembly SIMD here, fft.ts keeps fft.js
 }
 
 /** Input index read by each output position of the first stage (mixed-radix digit reversal). */

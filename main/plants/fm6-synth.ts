@@ -17,6 +17,7 @@
 import { algorithmSpec, type AlgorithmSpec } from '../dx7/algorithms.ts'
 import { CONTROL_BLOCK_SIZE } from '../dx7/tables.ts'
 import { createOperatorBuffers, chainBackward, chainForward, operatorBackward, operatorForward, type OperatorBuffers } from '../dsp/blocks/fm-operator.ts'
+import { createWasmOperatorKernels, type WasmOperatorKernels } from '../dsp/blocks/fm-operator-wasm.ts'
 import { createEnvelopeWorkspace, envelopeBackward, envelopeForward, ENVELOPE_INPUTS, type EnvelopeShape, type EnvelopeWorkspace } from '../dsp/blocks/segment-envelope.ts'
 import type { BlockStep, DifferentiableSynth } from './differentiable-synth.ts'
 import type { RenderContext } from './plant.ts'
@@ -104,6 +105,8 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
   let numSamples = -1
   let numBlocks = 0
   let ops: OperatorBuffers[] = []
+  // operators without feedback run on WebAssembly over buffers in its memory (null: JavaScript kernels only)
+  let kernels: WasmOperatorKernels | null = null
   let levels: Float64Array[] = []
   let jacs: Float64Array[] = []
   let pitch = new Float64Array(0)
@@ -118,7 +121,8 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
     if (n === numSamples) return
     numSamples = n
     numBlocks = Math.ceil(n / N)
-    ops = Array.from({ length: 6 }, () => createOperatorBuffers(n, numBlocks))
+    kernels = createWasmOperatorKernels(n, numBlocks, 6)
+    ops = kernels !== null ? kernels.ops : Array.from({ length: 6 }, () => createOperatorBuffers(n, numBlocks))
     // A modulator with one destination outside its loop has ∂L/∂y = that destination's ∂L/∂mod: share the
     // buffer instead of zeroing and adding into a copy (the destination's backward runs first and overwrites it).
     for (let m = 0; m < 6; m++) if (sharesGradient[m]) ops[m]!.gOut = ops[targetsOf[m]![0]!]!.gMod
@@ -153,27 +157,29 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
       else op.incs.fill(baseInc, 0, numBlocks)
       op.mod.fill(0)
     }
-    audio.fill(0, 0, n)
+    // the carriers mix into a buffer the WebAssembly kernels can write, copied out at the end
+    const mix = kernels !== null ? kernels.mix : audio
+    mix.fill(0, 0, n)
     for (const g of groups) {
       if (!g.loop) {
         // The common case: the kernel adds its output straight into its single destination.
         const k = g.ops[0]!
         const fb = g.selfFeedback ? controls.feedbackGain : 0
         const targets = targetsOf[k]!
-        if (isCarrier[k]) operatorForward(ops[k]!, fb, N, n, audio, FM6_OUTPUT_SCALE)
-        else if (targets.length === 1) operatorForward(ops[k]!, fb, N, n, ops[targets[0]!]!.mod, 1)
-        else {
-          operatorForward(ops[k]!, fb, N, n)
-          addInto(ops[k]!.out, targets, n)
-        }
+        const dest = isCarrier[k] ? mix : targets.length === 1 ? ops[targets[0]!]!.mod : null
+        const destScale = isCarrier[k] ? FM6_OUTPUT_SCALE : 1
+        if (fb === 0 && kernels !== null) kernels.forward(ops[k]!, N, n, dest, destScale)
+        else operatorForward(ops[k]!, fb, N, n, dest, destScale)
+        if (dest === null) addInto(ops[k]!.out, targets, n)
         continue
       }
       chainForward(g.ops.map((k) => ops[k]!), controls.feedbackGain, N, n)
       for (const k of g.ops) {
         addInto(ops[k]!.out, targetsOf[k]!, n)
-        if (isCarrier[k]) for (let i = 0; i < n; i++) audio[i] += ops[k]!.out[i]! * FM6_OUTPUT_SCALE
+        if (isCarrier[k]) for (let i = 0; i < n; i++) mix[i] += ops[k]!.out[i]! * FM6_OUTPUT_SCALE
       }
     }
+    if (mix !== audio) audio.set(mix.subarray(0, n))
   }
 
   function backward(gAudio: Float64Array, gTheta: Float32Array | Float64Array, gOffset: number): void {
@@ -188,6 +194,7 @@ export function createFm6Synth(structure: Fm6Structure): Fm6Synth {
     for (let gi = groups.length - 1; gi >= 0; gi--) {
       const g = groups[gi]!
       if (g.loop) cGrads.feedbackGain += chainBackward(g.ops.map((k) => ops[k]!), controls.feedbackGain, N, n)
+      else if (!g.selfFeedback && kernels !== null) kernels.backward(ops[g.ops[0]!]!, N, n)
       else {
         const gFb = operatorBackward(ops[g.ops[0]!]!, g.selfFeedback ? controls.feedbackGain : 0, N, n, g.selfFeedback)
         if (g.selfFeedback) cGrads.feedbackGain += gFb
