@@ -71,6 +71,68 @@ export function createOperatorBuffers(numSamples: number, numBlocks: number): Op
  */
 export function operatorForward(op: OperatorBuffers, fb: number, blockSize: number, n: number, dest: Float64Array | null = null,
   destScale = 1): void {
+  // separate functions per case, as operatorBackward (each loop compiled from its own type feedback)
+  if (fb !== 0) forwardWithFeedback(op, fb, blockSize, n, dest, destScale)
+  else if (dest === null) forwardWithoutFeedback(op, blockSize, n)
+  else forwardWithoutFeedbackInto(op, blockSize, n, dest, destScale)
+}
+
+// Without feedback the samples do not depend on each other, so the CPU can overlap them.
+function forwardWithoutFeedback(op: OperatorBuffers, blockSize: number, n: number): void {
+  const { incs, gains, mod, out, args } = op
+  const vals = SINE_VALUES
+  const slopes = SINE_SLOPES
+  let phase = 0
+  let gPrev = 0
+  for (let start = 0, b = 0; start < n; start += blockSize, b++) {
+    const end = Math.min(n, start + blockSize)
+    const inc = incs[b]!
+    const dg = (gains[b]! - gPrev) / blockSize
+    let g = gPrev
+    for (let i = start; i < end; i++) {
+      g += dg
+      let a = phase + mod[i]!
+      a -= Math.floor(a)
+      const f = a * SIZE
+      const k = f | 0
+      args[i] = a
+      out[i] = g * (vals[k]! + (f - k) * slopes[k]!)
+      phase += inc
+      if (phase >= 1) phase -= 1
+    }
+    gPrev = gains[b]!
+  }
+}
+
+function forwardWithoutFeedbackInto(op: OperatorBuffers, blockSize: number, n: number, dest: Float64Array, destScale: number): void {
+  const { incs, gains, mod, out, args } = op
+  const vals = SINE_VALUES
+  const slopes = SINE_SLOPES
+  let phase = 0
+  let gPrev = 0
+  for (let start = 0, b = 0; start < n; start += blockSize, b++) {
+    const end = Math.min(n, start + blockSize)
+    const inc = incs[b]!
+    const dg = (gains[b]! - gPrev) / blockSize
+    let g = gPrev
+    for (let i = start; i < end; i++) {
+      g += dg
+      let a = phase + mod[i]!
+      a -= Math.floor(a)
+      const f = a * SIZE
+      const k = f | 0
+      const y = g * (vals[k]! + (f - k) * slopes[k]!)
+      args[i] = a
+      out[i] = y
+      dest[i] += y * destScale
+      phase += inc
+      if (phase >= 1) phase -= 1
+    }
+    gPrev = gains[b]!
+  }
+}
+
+function forwardWithFeedback(op: OperatorBuffers, fb: number, blockSize: number, n: number, dest: Float64Array | null, destScale: number): void {
   const { incs, gains, mod, out, args } = op
   const vals = SINE_VALUES
   const slopes = SINE_SLOPES
@@ -83,51 +145,20 @@ export function operatorForward(op: OperatorBuffers, fb: number, blockSize: numb
     const inc = incs[b]!
     const dg = (gains[b]! - gPrev) / blockSize
     let g = gPrev
-    if (fb === 0) {
-      // Without feedback the samples do not depend on each other, so the CPU can overlap them.
-      if (dest === null) {
-        for (let i = start; i < end; i++) {
-          g += dg
-          let a = phase + mod[i]!
-          a -= Math.floor(a)
-          const f = a * SIZE
-          const k = f | 0
-          args[i] = a
-          out[i] = g * (vals[k]! + (f - k) * slopes[k]!)
-          phase += inc
-          if (phase >= 1) phase -= 1
-        }
-      } else {
-        for (let i = start; i < end; i++) {
-          g += dg
-          let a = phase + mod[i]!
-          a -= Math.floor(a)
-          const f = a * SIZE
-          const k = f | 0
-          const y = g * (vals[k]! + (f - k) * slopes[k]!)
-          args[i] = a
-          out[i] = y
-          dest[i] += y * destScale
-          phase += inc
-          if (phase >= 1) phase -= 1
-        }
-      }
-    } else {
-      for (let i = start; i < end; i++) {
-        g += dg
-        let a = phase + mod[i]! + fb * (y1 + y2)
-        a -= Math.floor(a)
-        const f = a * SIZE
-        const k = f | 0
-        const y = g * (vals[k]! + (f - k) * slopes[k]!)
-        args[i] = a
-        out[i] = y
-        if (dest !== null) dest[i] += y * destScale
-        y2 = y1
-        y1 = y
-        phase += inc
-        if (phase >= 1) phase -= 1
-      }
+    for (let i = start; i < end; i++) {
+      g += dg
+      let a = phase + mod[i]! + fb * (y1 + y2)
+      a -= Math.floor(a)
+      const f = a * SIZE
+      const k = f | 0
+      const y = g * (vals[k]! + (f - k) * slopes[k]!)
+      args[i] = a
+      out[i] = y
+      if (dest !== null) dest[i] += y * destScale
+      y2 = y1
+      y1 = y
+      phase += inc
+      if (phase >= 1) phase -= 1
     }
     gPrev = gains[b]!
   }
@@ -138,13 +169,63 @@ export function operatorForward(op: OperatorBuffers, fb: number, blockSize: numb
  * an operator without a feedback path skips that sum). Overwrites gMod, gIncs, gGains.
  */
 export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: number, n: number, wantFbGrad = true): number {
+  // Two separate functions rather than two branches of one: V8 then compiles each loop from its own type
+  // feedback (one never-run branch left the other's float accumulators boxed: a heap number per sample).
+  return fb === 0 ? backwardWithoutFeedback(op, blockSize, n, wantFbGrad) : backwardWithFeedback(op, fb, blockSize, n)
+}
+
+function backwardWithoutFeedback(op: OperatorBuffers, blockSize: number, n: number, wantFbGrad: boolean): number {
   const { gains, out, args, gOut, gMod, gIncs, gGains } = op
   const slopes = SINE_SLOPES
   const vals = SINE_VALUES
   const numBlocks = Math.ceil(n / blockSize)
   const invBlock = 1 / blockSize
   gGains.fill(0, 0, numBlocks)
-  const limit = fb === 0 ? Infinity : FEEDBACK_ADJOINT_LIMIT * maxAbs(gOut, n, 1e-300)
+  let suffix = 0 // Σ_{m>n} ā[m]
+  let gFb = 0
+  for (let b = numBlocks - 1; b >= 0; b--) {
+    const start = b * blockSize
+    const end = Math.min(n, start + blockSize)
+    const gPrev = b > 0 ? gains[b - 1]! : 0
+    const gNow = gains[b]!
+    let gIncB = 0
+    let gNowAcc = 0
+    let gPrevAcc = 0
+    // No feedback: no recurrence between samples (see operatorForward).
+    for (let i = end - 1; i >= start; i--) {
+      const w = (i - start + 1) * invBlock
+      const g = gPrev + w * (gNow - gPrev)
+      const gy = gOut[i]!
+      const f = args[i]! * SIZE
+      const k = f | 0
+      const s = vals[k]! + (f - k) * slopes[k]!
+      const ga = gy * g * slopes[k]! * SIZE
+      const gg = gy * s
+      gNowAcc += gg * w
+      gPrevAcc += gg * (1 - w)
+      gMod[i] = ga
+      gIncB += suffix
+      suffix += ga
+    }
+    if (wantFbGrad) {
+      // ∂L/∂fb at fb = 0 (a self-feedback operator whose feedback is off): Σ ā[n]·(y[n−1] + y[n−2])
+      for (let i = Math.max(start, 2); i < end; i++) gFb += gMod[i]! * (out[i - 1]! + out[i - 2]!)
+      if (start === 0 && end > 1) gFb += gMod[1]! * out[0]!
+    }
+    gIncs[b] = gIncB
+    gGains[b] += gNowAcc
+    if (b > 0) gGains[b - 1] += gPrevAcc
+  }
+  return gFb
+}
+
+function backwardWithFeedback(op: OperatorBuffers, fb: number, blockSize: number, n: number): number {
+  const { gains, out, args, gOut, gMod, gIncs, gGains } = op
+  const slopes = SINE_SLOPES
+  const vals = SINE_VALUES
+  const numBlocks = Math.ceil(n / blockSize)
+  gGains.fill(0, 0, numBlocks)
+  const limit = FEEDBACK_ADJOINT_LIMIT * maxAbs(gOut, n, 1e-300)
   let a1 = 0 // ā[n+1]
   let a2 = 0 // ā[n+2]
   let suffix = 0 // Σ_{m>n} ā[m]
@@ -157,33 +238,6 @@ export function operatorBackward(op: OperatorBuffers, fb: number, blockSize: num
     let gIncB = 0
     let gNowAcc = 0
     let gPrevAcc = 0
-    if (fb === 0) {
-      // No feedback: no recurrence between samples (see operatorForward).
-      for (let i = end - 1; i >= start; i--) {
-        const w = (i - start + 1) * invBlock
-        const g = gPrev + w * (gNow - gPrev)
-        const gy = gOut[i]!
-        const f = args[i]! * SIZE
-        const k = f | 0
-        const s = vals[k]! + (f - k) * slopes[k]!
-        const ga = gy * g * slopes[k]! * SIZE
-        const gg = gy * s
-        gNowAcc += gg * w
-        gPrevAcc += gg * (1 - w)
-        gMod[i] = ga
-        gIncB += suffix
-        suffix += ga
-      }
-      if (wantFbGrad) {
-        // ∂L/∂fb at fb = 0 (a self-feedback operator whose feedback is off): Σ ā[n]·(y[n−1] + y[n−2])
-        for (let i = Math.max(start, 2); i < end; i++) gFb += gMod[i]! * (out[i - 1]! + out[i - 2]!)
-        if (start === 0 && end > 1) gFb += gMod[1]! * out[0]!
-      }
-      gIncs[b] = gIncB
-      gGains[b] += gNowAcc
-      if (b > 0) gGains[b - 1] += gPrevAcc
-      continue
-    }
     for (let i = end - 1; i >= start; i--) {
       const w = (i - start + 1) / blockSize
       const g = gPrev + w * (gNow - gPrev)
