@@ -1,10 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_LAW_CONFIG, effectiveAlpha, initialLawState, stepLaw, type LawState } from '../../../main/engine/adaptive-law.ts'
+import { ISSUE_LAW_CONFIG, effectiveAlpha, initialLawState, stepLaw, type LawState } from '../../../main/engine/adaptive-law.ts'
 import { LossSignals } from '../../../main/engine/signals.ts'
 import { createRng } from '../../../main/common/rng.ts'
 
-const config = DEFAULT_LAW_CONFIG
+// The laws with the issue's gains (the defaults hold μ; see adaptive-law.ts).
+const config = ISSUE_LAW_CONFIG
 
 function drive(losses: number[], rewards: number[], localTest?: (t: number) => boolean | undefined): LawState[] {
   const signals = new LossSignals()
