@@ -55,6 +55,11 @@ export interface RealFftPlan {
    * `powerBackward` for two frames at once: writes ∂L/∂x1 + i·∂L/∂x2 interleaved into `gradPair` (length 2N).
    */
   powerBackwardPair(spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, offset1: number, offset2: number, gradPair: Float64Array): void
+  /**
+   * `powerBackwardPair` without the final copy: returns the plan's buffer z with ∂L/∂x1[n] = z[2n] and
+   * ∂L/∂x2[n] = −z[2n + 1] (note the sign), valid until the plan's next call. Saves a pass over 2N numbers.
+   */
+  powerBackwardPairRaw(spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, offset1: number, offset2: number): Float64Array
 }
 
 const plans = new Map<number, RealFftPlan>()
@@ -202,7 +207,7 @@ function createPlan(size: number, useWasm: boolean): RealFftPlan {
   // Backward: x1 + i·x2 = Σ_k (H1[k] + i·H2[k])·e^(+iθ) over the full Hermitian H1, H2 (H = g·X for
   // 0 < k < N/2, H[N−k] = conj H[k], H[0] = 2g·X[0], H[N/2] = 2g·X[N/2]); computed as conj(DFT(conj Y)).
   const pairIn = pairInput
-  const powerBackwardPair = (spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, offset1: number, offset2: number, gradPair: Float64Array): void => {
+  const powerBackwardPairRaw = (spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, offset1: number, offset2: number): Float64Array => {
     // conj Y = (a − d) − i·(b + c) for H1 = a + ib, H2 = c + id; at k = 0 and N/2 b = d = 0
     pairIn[0] = 2 * gradPower[offset1]! * spectrum1[0]!
     pairIn[1] = -2 * gradPower[offset2]! * spectrum2[0]!
@@ -222,7 +227,10 @@ function createPlan(size: number, useWasm: boolean): RealFftPlan {
       pairIn[j] = a + d
       pairIn[j + 1] = b - c
     }
-    const z = transformPair(pairIn)
+    return transformPair(pairIn)
+  }
+  const powerBackwardPair = (spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, offset1: number, offset2: number, gradPair: Float64Array): void => {
+    const z = powerBackwardPairRaw(spectrum1, spectrum2, gradPower, offset1, offset2)
     for (let m = 0; m < 2 * size; m += 2) {
       gradPair[m] = z[m]!
       gradPair[m + 1] = -z[m + 1]!
@@ -230,5 +238,5 @@ function createPlan(size: number, useWasm: boolean): RealFftPlan {
   }
 
   const pairEngine = wasm !== null ? 'wasm-simd' : 'fft.js'
-  return { size, forward, adjoint, powerBackward, pairInput, pairEngine, forwardPair, forwardPairPower, powerBackwardPair }
+  return { size, forward, adjoint, powerBackward, pairInput, pairEngine, forwardPair, forwardPairPower, powerBackwardPair, powerBackwardPairRaw }
 }

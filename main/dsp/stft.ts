@@ -72,13 +72,13 @@ function loadFrame(audio: Float32Array, layout: StftLayout, f: number, buf: Floa
   for (let n = Math.max(hi, lo); n < fftSize; n++) buf[stride * n + lane] = 0
 }
 
-/** Adds the windowed gradient buf[stride·n + lane] of frame f into gradAudio (the transpose of loadFrame). */
-function addFrame(gradAudio: Float32Array | Float64Array, layout: StftLayout, f: number, buf: Float64Array, stride: number, lane: number): void {
+/** Adds sign × the windowed gradient buf[stride·n + lane] of frame f into gradAudio (the transpose of loadFrame). */
+function addFrame(gradAudio: Float32Array | Float64Array, layout: StftLayout, f: number, buf: Float64Array, stride: number, lane: number, sign = 1): void {
   const { fftSize, window, numSamples } = layout
   const start = f * layout.hopSize - (fftSize >>> 1)
   const lo = Math.max(0, -start)
   const hi = Math.min(fftSize, numSamples - start)
-  for (let n = lo; n < hi; n++) gradAudio[start + n]! += buf[stride * n + lane]! * window[n]!
+  for (let n = lo; n < hi; n++) gradAudio[start + n]! += sign * buf[stride * n + lane]! * window[n]!
 }
 
 /** Frames f and f + 1 interleaved into buf (lanes 0 and 1); one loop when both lie inside the signal. */
@@ -98,20 +98,20 @@ function loadPair(audio: Float32Array, layout: StftLayout, f: number, buf: Float
   }
 }
 
-/** The transpose of loadPair. */
-function addPair(gradAudio: Float32Array | Float64Array, layout: StftLayout, f: number, buf: Float64Array): void {
+/** The transpose of loadPair, from powerBackwardPairRaw's buffer: lane 0 is ∂x1, lane 1 is −∂x2. */
+function addPair(gradAudio: Float32Array | Float64Array, layout: StftLayout, f: number, z: Float64Array): void {
   const { fftSize, window, numSamples, hopSize } = layout
   const s0 = f * hopSize - (fftSize >>> 1)
   const s1 = s0 + hopSize
   if (s0 < 0 || s1 + fftSize > numSamples || hopSize >= fftSize) {
-    addFrame(gradAudio, layout, f, buf, 2, 0)
-    addFrame(gradAudio, layout, f + 1, buf, 2, 1)
+    addFrame(gradAudio, layout, f, z, 2, 0)
+    addFrame(gradAudio, layout, f + 1, z, 2, 1, -1)
     return
   }
   // s1 = s0 + hop: the first hop samples get lane 0 only, the rest both lanes, the last hop lane 1 only
-  for (let n = 0; n < hopSize; n++) gradAudio[s0 + n]! += buf[2 * n]! * window[n]!
-  for (let n = hopSize; n < fftSize; n++) gradAudio[s0 + n]! += buf[2 * n]! * window[n]! + buf[2 * (n - hopSize) + 1]! * window[n - hopSize]!
-  for (let n = fftSize - hopSize; n < fftSize; n++) gradAudio[s1 + n]! += buf[2 * n + 1]! * window[n]!
+  for (let n = 0; n < hopSize; n++) gradAudio[s0 + n]! += z[2 * n]! * window[n]!
+  for (let n = hopSize; n < fftSize; n++) gradAudio[s0 + n]! += z[2 * n]! * window[n]! - z[2 * (n - hopSize) + 1]! * window[n - hopSize]!
+  for (let n = fftSize - hopSize; n < fftSize; n++) gradAudio[s1 + n]! -= z[2 * n + 1]! * window[n]!
 }
 
 function powerOf(spectrum: Float64Array, power: Float64Array, p: number, bins: number): void {
@@ -160,11 +160,10 @@ export function powerSpectrogramBackward(
   gradAudio: Float32Array | Float64Array,
 ): void {
   void audio // the saved spectra carry all the forward state needed
-  const { frames, bins, plan, frameBuf, pairBuf } = layout
+  const { frames, bins, plan, frameBuf } = layout
   let f = 0
   for (; f + 1 < frames; f += 2) {
-    plan.powerBackwardPair(spectra[f]!, spectra[f + 1]!, gradPower, f * bins, (f + 1) * bins, pairBuf)
-    addPair(gradAudio, layout, f, pairBuf)
+    addPair(gradAudio, layout, f, plan.powerBackwardPairRaw(spectra[f]!, spectra[f + 1]!, gradPower, f * bins, (f + 1) * bins))
   }
   if (f < frames) {
     plan.powerBackward(spectra[f]!, gradPower, f * bins, frameBuf)

@@ -139,3 +139,21 @@ test('forwardPairPower writes the same spectra as forwardPair and their power |X
     }
   }
 })
+
+test('powerBackwardPairRaw holds ∂x1 and −∂x2 as powerBackwardPair writes them', () => {
+  const rng = createRng(5)
+  for (const n of [8, 1024]) {
+    const plan = getRealFftPlan(n)
+    const bins = n / 2 + 1
+    const s1 = Float64Array.from({ length: n + 2 }, () => rng.normal())
+    const s2 = Float64Array.from({ length: n + 2 }, () => rng.normal())
+    const gradPower = Float64Array.from({ length: 2 * bins }, () => rng.normal())
+    const want = new Float64Array(2 * n)
+    plan.powerBackwardPair(s1, s2, gradPower, 0, bins, want)
+    const z = plan.powerBackwardPairRaw(s1, s2, gradPower, 0, bins)
+    for (let i = 0; i < n; i++) {
+      assert.equal(z[2 * i], want[2 * i], `n=${n} ∂x1[${i}]`)
+      assert.equal(-z[2 * i + 1]!, want[2 * i + 1], `n=${n} ∂x2[${i}]`)
+    }
+  }
+})
