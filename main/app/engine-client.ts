@@ -2,7 +2,7 @@
 // worker per match or assist run, so a long run never delays audition and stopping a run that ignores its
 // abort signal can end the thread outright. dispose() ends every worker.
 import { Worker } from 'node:worker_threads'
-import type { MatchProgress } from './engine-modules.ts'
+import type { MatchProgress } from '../engine/match.ts'
 import type { WorkerReply, WorkerRequest } from './engine-worker.ts'
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: MatchProgress) => void }

@@ -19,7 +19,8 @@ import { decodeSample, type DecodedSample } from './sample-decoder.ts'
 import { soundView, spectrogramDifference, type SoundView } from './sound-view.ts'
 import type { SessionStore } from './session-store.ts'
 import type { EngineClient, RunHandle } from './engine-client.ts'
-import type { GradientHint, MatchProgress, MatchResult } from './engine-modules.ts'
+import type { AssistTarget, GradientHint } from '../engine/assist.ts'
+import type { MatchProgress, MatchResult } from '../engine/match.ts'
 import { encodeWavBytes } from './wav-export.ts'
 import { readWav } from '../audio/wav.ts'
 import type { MainAudio } from './main-audio.ts'
@@ -327,20 +328,19 @@ export class StudioService {
     return (await this.deps.engine.call(request)) as Float32Array
   }
 
-  private target(): { samples: Float32Array; sampleRate: number; key?: number } {
+  /** The target for match, assist and hints. key is left out until known: the engine then detects the pitch. */
+  private target(): AssistTarget {
     if (!this.sample) throw new Error('there is no target sample; open or drop a sample first')
     const { samples, sampleRate } = this.sample.decoded
-    return this.sample.key === null ? { samples, sampleRate } : { samples, sampleRate, key: this.sample.key }
+    return (this.sample.key === null ? { samples, sampleRate } : { samples, sampleRate, key: this.sample.key }) as AssistTarget
   }
 
   private async hints(): Promise<{ id: string; direction: 1 | -1; strength: number }[]> {
     if (!this.capabilities.hints || !this.sample) return []
     const raw = (await this.deps.engine.call({ type: 'hints', voice: this.patch, target: this.target() })) as GradientHint[]
-    const size = (h: GradientHint): number => Math.abs(finite(h.strength ?? h.magnitude ?? 1))
-    const top = Math.max(1e-12, ...raw.map(size))
     return raw
-      .filter((h) => h.direction !== 0)
-      .map((h) => ({ id: h.id, direction: (h.direction > 0 ? 1 : -1) as 1 | -1, strength: Math.min(1, size(h) / top) }))
+      .filter((h) => typeof h.paramId === 'string' && (h.direction === 1 || h.direction === -1))
+      .map((h) => ({ id: h.paramId, direction: h.direction, strength: Math.max(0, Math.min(1, finite(h.strength))) }))
       .sort((a, b) => b.strength - a.strength)
       .slice(0, 12)
   }
@@ -364,7 +364,7 @@ export class StudioService {
         variance: finite(p.variance), alpha: finite(p.alpha), mu: finite(p.mu), sigma: finite(p.sigma),
         reward: Object.fromEntries(Object.entries(p.reward ?? {}).map(([k, v]) => [k, finite(v)])), regime: String(p.regime ?? ''),
       })
-      if (p.voice) run.livePatch = p.voice
+      if (p.voice) run.livePatch = { ...p.voice, name: p.voice.name ?? run.startPatch.name }
     })
     this.run = run
     run.handle.promise.then(
@@ -384,20 +384,20 @@ export class StudioService {
     clearInterval(run.timer)
     this.flushProgress(run)
     if (this.run === run) this.run = null
-    const result = value as (Partial<MatchResult> & { voice?: Dx7Voice }) | Dx7Voice | null
-    const voice = result && 'operators' in result ? result : (result?.voice ?? run.livePatch)
+    const result = value as (Partial<MatchResult> & { distanceAfter?: number }) | null
+    const voice = result?.voice ?? run.livePatch
     let message = error ? error.message : 'done'
     let distance: number | null = null
     if (!run.cancelled && voice) {
       const label = run.kind === 'match' ? `Match #${++this.matchCounter}` : 'Assist'
       try {
         // The run started from startPatch and nothing else could edit meanwhile, so one step covers it.
-        const { patch, diff } = applyEdit(run.startPatch, { kind: 'replaceVoice', voice: { ...voice, name: voice.name.slice(0, 10) }, label })
+        const { patch, diff } = applyEdit(run.startPatch, { kind: 'replaceVoice', voice: { ...voice, name: (voice.name ?? run.startPatch.name).slice(0, 10) }, label })
         this.history.push({ label, diff }, 'record')
         this.patch = patch
         if (run.kind === 'assist') this.assistPending = diff.length > 0
-        if (result && !('operators' in result)) {
-          distance = typeof result.distance === 'number' ? result.distance : null
+        if (result) {
+          distance = result.distance ?? result.distanceAfter ?? null
           if (run.kind === 'match' && this.sample && typeof result.key === 'number') this.sample.key = result.key
           if (run.kind === 'match') this.lastReport = result.report ?? null
         }
@@ -408,8 +408,9 @@ export class StudioService {
         error = e as Error
       }
     }
-    this.emit('runDone', { kind: run.kind, runId: run.runId, ok: !error, message, distance })
+    // State first: when the page hears the run is done, the new patch and history are already there.
     this.changed()
+    this.emit('runDone', { kind: run.kind, runId: run.runId, ok: !error, message, distance })
   }
 
   private startMatch(seconds: number, seed?: number): { runId: number } {

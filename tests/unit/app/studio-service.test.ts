@@ -26,7 +26,7 @@ function scriptedEngine(calls: { type: string; body: unknown }[] = []) {
       calls.push({ type: body.type, body })
       if (body.type === 'capabilities') return { match: true, assist: true, hints: true, render: true }
       if (body.type === 'render') return new Float32Array(8820).map((_, i) => 0.3 * Math.sin(i / 10))
-      if (body.type === 'hints') return [{ id: 'op2.outputLevel', direction: 1, magnitude: 4 }, { id: 'feedback', direction: -1, magnitude: 1 }]
+      if (body.type === 'hints') return [{ paramId: 'op2.outputLevel', label: 'OP2 level', direction: 1, strength: 1 }, { paramId: 'feedback', label: 'Feedback', direction: -1, strength: 0.25 }]
       throw new Error(`unexpected ${body.type}`)
     },
     startRun: (body: { type: string; voice?: Dx7Voice; options?: { initialVoice: Dx7Voice } }, onProgress: (p: object) => void) => {
