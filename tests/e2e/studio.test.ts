@@ -136,6 +136,7 @@ test('a long match stops on request, keeps its best patch, and resumes from it',
   await page.waitForSelector('[data-testid="match-panel"][data-done="true"]', { timeout: 30000 })
   assert.match((await page.textContent('[data-testid="match-panel"] .done'))!, /Match #2: \d+ parameters changed/)
   assert.match((await page.textContent('[data-testid="match-start"]'))!, /Resume/)
+  await page.fill('[data-testid="match-seconds"]', '8')
 })
 
 test('audition and the keyboard play the patch without errors', async () => {
