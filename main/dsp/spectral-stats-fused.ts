@@ -2,8 +2,8 @@
 // spectrogram. The loss (loss.ts) uses these; the single-statistic functions stay the reference (and the tests
 // check that both agree). Each statistic alone walks every bin one to three times and recomputes its own sums
 // (Σ power, Σ √q, Σ q²); together one pass gathers every sum, one more builds the flatness inverses, and one
-// writes the summed gradient, which cut the 1024-point statistics from ≈ 0.9 to ≈ 0.4 ms per loss+gradient
-// call for 1 s at 16 kHz (CPU time, see bench/loss.ts).
+// writes the summed gradient, which cut the 1024-point statistics from ≈ 1.0 to ≈ 0.6 ms per loss+gradient
+// call for 1 s at 16 kHz (CPU time).
 import * as stats from './spectral-stats.ts'
 
 // Module-local copies: under a CommonJS transform (tsx) imported bindings compile to getters, too slow to
