@@ -122,7 +122,11 @@ export function createWasmOperatorKernels(numSamples: number, numBlocks: number,
   const instance = new WebAssembly.Instance(mod, {})
   const memory = instance.exports.memory as WebAssembly.Memory
   const pages = Math.ceil((8 * doubles) / 65536)
-  if (pages > 1) memory.grow(pages - 1)
+  try {
+    if (pages > 1) memory.grow(pages - 1)
+  } catch {
+    return null // no room for a very long note in one WebAssembly memory (4 GiB): the JavaScript kernels take it
+  }
   let next = 2
   const take = (length: number): Float64Array => {
     const view = new Float64Array(memory.buffer, 8 * next, length)
