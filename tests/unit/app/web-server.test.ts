@@ -48,6 +48,18 @@ test('a page from another origin cannot connect', async () => {
   assert.match(outcome, /40[13]/)
 })
 
+test('closing the server ends its workers, sockets and listener', async () => {
+  const count = () => process.getActiveResourcesInfo().filter((r) => ['Worker', 'MessagePort', 'TCPServerWrap', 'TCPSocketWrap'].includes(r)).length
+  const before = count()
+  const extra = await startWebServer({ build: 'never', dataDir })
+  const api = createWsBridge(`ws://127.0.0.1:${extra.port}/ws`, openFrom(`http://127.0.0.1:${extra.port}`))
+  await api.getState({})
+  assert.ok(count() > before)
+  await extra.close()
+  await new Promise((r) => setTimeout(r, 100))
+  assert.ok(count() <= before, `${count()} handles left, ${before} before`)
+})
+
 test('static serving stays inside the build folder', async () => {
   const response = await fetch(`${server.url}..%2f..%2fpackage.json`)
   assert.equal(response.status, 404)
