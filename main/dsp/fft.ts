@@ -176,6 +176,13 @@ function createPlan(size: number, useWasm: boolean): RealFftPlan {
   }
 
   const forwardPairPower = (pair: Float64Array, spectrum1: Float64Array, spectrum2: Float64Array, power: Float64Array, offset1: number, offset2: number): void => {
+    if (wasm !== null) {
+      // the same unpacking in WebAssembly SIMD (bit-identical; wasm-fft.ts)
+      if (pair !== wasm.input) wasm.input.set(pair)
+      wasm.transform()
+      wasm.unpackPair(spectrum1, spectrum2, power, offset1, offset2)
+      return
+    }
     const pairOut = transformPair(pair)
     const r0 = pairOut[0]!
     const r1 = pairOut[1]!
@@ -208,6 +215,11 @@ function createPlan(size: number, useWasm: boolean): RealFftPlan {
   // 0 < k < N/2, H[N−k] = conj H[k], H[0] = 2g·X[0], H[N/2] = 2g·X[N/2]); computed as conj(DFT(conj Y)).
   const pairIn = pairInput
   const powerBackwardPairRaw = (spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, offset1: number, offset2: number): Float64Array => {
+    if (wasm !== null) {
+      wasm.packPowerGradient(spectrum1, spectrum2, gradPower, offset1, offset2) // bit-identical to the loop below
+      wasm.transform()
+      return wasm.output
+    }
     // conj Y = (a − d) − i·(b + c) for H1 = a + ib, H2 = c + id; at k = 0 and N/2 b = d = 0
     pairIn[0] = 2 * gradPower[offset1]! * spectrum1[0]!
     pairIn[1] = -2 * gradPower[offset2]! * spectrum2[0]!

@@ -23,6 +23,16 @@ export interface WasmComplexFft {
   /** The spectrum after transform() (2N numbers, interleaved complex): X[k] = Σ x[n]·e^(−2πikn/N). */
   readonly output: Float64Array
   transform(): void
+  /**
+   * Real-pair unpacking of `output` (the transform of x1 + i·x2): writes X1, X2 (bins 0..N/2, interleaved) into
+   * spectrum1, spectrum2 (each N + 2 long) and |X1|², |X2|² at power[offset1 + k], power[offset2 + k].
+   */
+  unpackPair(spectrum1: Float64Array, spectrum2: Float64Array, power: Float64Array, offset1: number, offset2: number): void
+  /**
+   * The power backward's packing into `input`: conj of Σ H1, H2 with H = 2·∂L/∂P·X (see fft.ts's
+   * powerBackwardPair), from spectra (N + 2 long) and ∂L/∂power rows at gradPower[offset1 / offset2 + k].
+   */
+  packPowerGradient(spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, offset1: number, offset2: number): void
 }
 
 // --- the module: stage(data, twiddles, q, size), leaf4(input, output, src, size) and their memory ---------
@@ -121,12 +131,75 @@ function butterfly(A0: number, A1: number, A2: number, A3: number, B: number): n
   ]
 }
 
+const F64X2_EXTRACT = (lane: number): number[] => [0xfd, 0x21, lane]
+const F64X2_SPLAT = [0xfd, 0x14]
+const SHUFFLE_LO_HI = [0xfd, 0x0d, 0, 1, 2, 3, 4, 5, 6, 7, 24, 25, 26, 27, 28, 29, 30, 31] // (a.lane0, b.lane1)
+
+function unpackBody(): number[] {
+  // Pair spectrum Z (output) → X1, X2 at k = 1..N/2 and their power; the same operations as fft.ts's
+  // JavaScript loop, lane by lane, so the results are bit-identical. k = 0 is left to the caller.
+  // params: 0 z, 1 s1, 2 s2, 3 p1, 4 p2, 5 size; i32: 6 kb (16·k), 7 pb (8·k), 8 last, 9 w; v128: 10 zk, 11 c, 12 x1, 13 x2
+  const Z = 0, S1 = 1, S2 = 2, P1 = 3, P2 = 4, SIZE = 5, KB = 6, PB = 7, LAST = 8, W = 9, ZK = 10, C = 11, X1 = 12, X2 = 13
+  const power = (x: number, base: number): number[] => [
+    ...get(base), ...get(PB), 0x6a, ...get(x), ...get(x), ...F64X2_MUL, ...set(C), ...get(C), ...F64X2_EXTRACT(0), ...get(C), ...F64X2_EXTRACT(1), 0xa0, 0x39, 0x03, 0x00,
+  ]
+  const code = [
+    ...i32Const(16), ...set(KB), ...i32Const(8), ...set(PB),
+    ...get(SIZE), ...i32Const(3), 0x74, ...set(LAST), // 16·(N/2)
+    0x03, 0x40,
+    ...get(Z), ...get(KB), 0x6a, ...V128_LOAD, ...set(ZK),
+    ...get(Z), ...get(SIZE), ...i32Const(4), 0x74, 0x6a, ...get(KB), 0x6b, ...set(W),
+    ...get(W), ...V128_LOAD, ...set(X2), // Z[N − k]
+    ...get(X2), ...f64x2Const(1, -1), ...F64X2_MUL, ...set(C), // its conjugate
+    ...get(ZK), ...get(C), ...F64X2_ADD, ...f64x2Const(0.5, 0.5), ...F64X2_MUL, ...set(X1),
+    // X2 = ½·(zi + wi, wr − zr), written as (zi, −zr) + (wi, wr) so even the signs of zeros match fft.ts
+    ...get(ZK), ...get(ZK), ...SWAP, ...f64x2Const(1, -1), ...F64X2_MUL, ...get(X2), ...get(X2), ...SWAP, ...F64X2_ADD,
+    ...f64x2Const(0.5, 0.5), ...F64X2_MUL, ...set(X2),
+    ...get(S1), ...get(KB), 0x6a, ...get(X1), ...V128_STORE,
+    ...get(S2), ...get(KB), 0x6a, ...get(X2), ...V128_STORE,
+    ...power(X1, P1), ...power(X2, P2),
+    ...get(KB), ...i32Const(16), 0x6a, ...set(KB),
+    ...get(PB), ...i32Const(8), 0x6a, ...set(PB),
+    ...get(KB), ...get(LAST), 0x4c /* i32.le_s */, 0x0d, 0x00,
+    0x0b,
+  ]
+  const bytes = [0x02, 0x04, I32, 0x04, 0x7b, ...code, 0x0b]
+  return [...uleb(bytes.length), ...bytes]
+}
+
+function packBody(): number[] {
+  // The adjoint's input conj Y from X1, X2 and ∂L/∂power at k = 1..N/2 − 1 (fft.ts's loop, bit-identical);
+  // k = 0 and N/2 are left to the caller.
+  // params: 0 s1, 1 s2, 2 g1, 3 g2, 4 dst, 5 size; i32: 6 kb, 7 gb, 8 end; v128: 9 a, 10 c, 11 p, 12 m
+  const S1 = 0, S2 = 1, G1 = 2, G2 = 3, DST = 4, SIZE = 5, KB = 6, GB = 7, END = 8, A = 9, C = 10, P = 11, M = 12
+  const code = [
+    ...i32Const(16), ...set(KB), ...i32Const(8), ...set(GB),
+    ...get(SIZE), ...i32Const(3), 0x74, ...set(END), // 16·(N/2): the loop stops before k = N/2
+    0x03, 0x40,
+    ...get(S1), ...get(KB), 0x6a, ...V128_LOAD, ...get(G1), ...get(GB), 0x6a, 0x2b, 0x03, 0x00, ...F64X2_SPLAT, ...F64X2_MUL, ...set(A), // (a, b)
+    ...get(S2), ...get(KB), 0x6a, ...V128_LOAD, ...get(G2), ...get(GB), 0x6a, 0x2b, 0x03, 0x00, ...F64X2_SPLAT, ...F64X2_MUL, ...set(C), // (c, d)
+    ...get(C), ...get(C), ...SWAP, ...set(C), // (d, c)
+    ...get(A), ...get(C), ...F64X2_ADD, ...set(P), // (a + d, b + c)
+    ...get(A), ...get(C), ...F64X2_SUB, ...set(M), // (a − d, b − c)
+    ...get(DST), ...get(KB), 0x6a, ...get(M), ...get(P), ...f64x2Const(1, -1), ...F64X2_MUL, ...SHUFFLE_LO_HI, ...V128_STORE, // (a − d, −(b + c))
+    ...get(DST), ...get(SIZE), ...i32Const(4), 0x74, 0x6a, ...get(KB), 0x6b, ...get(P), ...get(M), ...SHUFFLE_LO_HI, ...V128_STORE, // (a + d, b − c)
+    ...get(KB), ...i32Const(16), 0x6a, ...set(KB),
+    ...get(GB), ...i32Const(8), 0x6a, ...set(GB),
+    ...get(KB), ...get(END), 0x48, 0x0d, 0x00,
+    0x0b,
+  ]
+  const bytes = [0x02, 0x03, I32, 0x04, 0x7b, ...code, 0x0b]
+  return [...uleb(bytes.length), ...bytes]
+}
+
 let compiled: WebAssembly.Module | null | undefined
 function wasmModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     compiled = compileOrNull(assembleModule([
       { name: 'stage', params: [I32, I32, I32, I32], body: stageBody() },
       { name: 'leaf4', params: [I32, I32, I32, I32], body: leafBody() },
+      { name: 'unpack', params: [I32, I32, I32, I32, I32, I32], body: unpackBody() },
+      { name: 'pack', params: [I32, I32, I32, I32, I32, I32], body: packBody() },
     ]))
   }
   return compiled // null: no WebAssembly SIMD here, fft.ts keeps fft.js
@@ -163,13 +236,22 @@ export function createWasmComplexFft(size: number): WasmComplexFft | null {
   const dataAt = 16 * size
   const srcAt = 32 * size
   const twAt = stageQs.map((_, s) => 36 * size + 96 * stageQs.slice(0, s).reduce((a, q) => a + q, 0))
-  const bytes = 36 * size + 96 * stageQs.reduce((a, q) => a + q, 0)
+  const twBytes = 96 * stageQs.reduce((a, q) => a + q, 0)
+  // then scratch for the pair (un)packing: two spectra (16·(N/2 + 1) bytes each), two power or gradient rows
+  const bins = size / 2 + 1
+  const spec1At = 36 * size + twBytes
+  const spec2At = spec1At + 16 * bins
+  const row1At = spec2At + 16 * bins
+  const row2At = row1At + 8 * bins
+  const bytes = row2At + 8 * bins
   const instance = new WebAssembly.Instance(mod, {})
   const memory = instance.exports.memory as WebAssembly.Memory
   const pages = Math.ceil(bytes / 65536)
   if (pages > 1) memory.grow(pages - 1)
   const stage = instance.exports.stage as (data: number, tw: number, q: number, size: number) => void
   const leaf4 = instance.exports.leaf4 as (input: number, output: number, src: number, size: number) => void
+  const unpack = instance.exports.unpack as (z: number, s1: number, s2: number, p1: number, p2: number, size: number) => void
+  const pack = instance.exports.pack as (s1: number, s2: number, g1: number, g2: number, dst: number, size: number) => void
   const input = new Float64Array(memory.buffer, inputAt, 2 * size)
   const output = new Float64Array(memory.buffer, dataAt, 2 * size)
   stageQs.forEach((q, s) => {
@@ -189,6 +271,41 @@ export function createWasmComplexFft(size: number): WasmComplexFft | null {
   })
   const src = digitReversal(size, firstRadix)
   new Int32Array(memory.buffer, srcAt, size).set(src)
+  const spec1 = new Float64Array(memory.buffer, spec1At, 2 * bins)
+  const spec2 = new Float64Array(memory.buffer, spec2At, 2 * bins)
+  const row1 = new Float64Array(memory.buffer, row1At, bins)
+  const row2 = new Float64Array(memory.buffer, row2At, bins)
+  const half = size / 2
+
+  const unpackPair = (spectrum1: Float64Array, spectrum2: Float64Array, power: Float64Array, offset1: number, offset2: number): void => {
+    unpack(dataAt, spec1At, spec2At, row1At, row2At, size)
+    const r0 = output[0]!
+    const r1 = output[1]!
+    spec1[0] = r0
+    spec1[1] = 0
+    spec2[0] = r1
+    spec2[1] = 0
+    row1[0] = r0 * r0
+    row2[0] = r1 * r1
+    // copies run natively (memcpy): cheaper than unpacking in JavaScript
+    spectrum1.set(spec1)
+    spectrum2.set(spec2)
+    power.set(row1, offset1)
+    power.set(row2, offset2)
+  }
+
+  const packPowerGradient = (spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, offset1: number, offset2: number): void => {
+    spec1.set(spectrum1.length === 2 * bins ? spectrum1 : spectrum1.subarray(0, 2 * bins))
+    spec2.set(spectrum2.length === 2 * bins ? spectrum2 : spectrum2.subarray(0, 2 * bins))
+    row1.set(gradPower.subarray(offset1, offset1 + bins))
+    row2.set(gradPower.subarray(offset2, offset2 + bins))
+    pack(spec1At, spec2At, row1At, row2At, inputAt, size)
+    // k = 0 and N/2 (real bins), as fft.ts's powerBackwardPair
+    input[0] = 2 * row1[0]! * spec1[0]!
+    input[1] = -2 * row2[0]! * spec2[0]!
+    input[2 * half] = 2 * row1[half]! * spec1[2 * half]!
+    input[2 * half + 1] = -2 * row2[half]! * spec2[2 * half]!
+  }
 
   const transform = (): void => {
     const x = input
@@ -210,5 +327,5 @@ export function createWasmComplexFft(size: number): WasmComplexFft | null {
     }
     for (let s = 0; s < stageQs.length; s++) stage(dataAt, twAt[s]!, stageQs[s]!, size)
   }
-  return { size, input, output, transform }
+  return { size, input, output, transform, unpackPair, packPowerGradient }
 }
