@@ -2,11 +2,9 @@
 // Rows: prepareTarget (once per target), loss only, loss + ∂loss/∂audio, for the default configuration and
 // a few variants. Target: ≥ 200 loss+gradient steps a second with the default configuration (the controller's
 // budget before the plant's own render and backward). Median of several timed batches after a warm-up.
-// Then the FFT engines at the loss's sizes (bench/_fft-engines.ts): fft.js, ours on WebAssembly SIMD, and
-// PFFFT's WASM build when it is installed. Prints tables and one JSON line.
+// Prints a table and one JSON line.
 import { lossAndAudioGrad, prepareTarget, type LossConfig } from '../main/dsp/loss.ts'
 import { createRng } from '../main/common/rng.ts'
-import { fftEngineRows } from './_fft-engines.ts'
 
 const SAMPLE_RATE = 16000
 const AUDIO_SEC = 1
@@ -81,13 +79,6 @@ export async function run(args: string[]): Promise<unknown> {
         ` ${(1000 / r.lossGradCpuMs).toFixed(0).padStart(22)} ${r.lossMs.toFixed(2).padStart(9)} ${r.lossGradMs.toFixed(2).padStart(13)}`,
     )
   }
-  const engines = await fftEngineRows(args.includes('--quick') ? 200 : 1000)
-  console.log('\nFFT engine, CPU µs per real frame (forward; the adjoint costs the same)')
-  console.log('size  engine                 µs/frame  × fft.js  max rel. error')
-  for (const e of engines) {
-    const cell = (v: number | null, digits: number): string => (v === null ? 'n/a' : v.toFixed(digits))
-    console.log(`${String(e.size).padEnd(5)} ${e.engine.padEnd(22)} ${cell(e.usPerFrame, 2).padStart(8)} ${cell(e.vsFftJs, 2).padStart(9)} ${e.maxRelError === null ? 'not installed' : e.maxRelError.toExponential(1).padStart(14)}`)
-  }
   const summary = {
     suite: 'loss',
     sampleRate: SAMPLE_RATE,
@@ -96,7 +87,6 @@ export async function run(args: string[]): Promise<unknown> {
     rows,
     defaultGradStepsPerSec: rows[0]!.gradStepsPerSec,
     defaultGradStepsPerCpuSec: 1000 / rows[0]!.lossGradCpuMs,
-    fftEngines: engines,
     targetGradStepsPerSec: 200,
   }
   console.log(JSON.stringify(summary))

@@ -31,10 +31,10 @@ export interface LossConfig {
    * choice), so the 4096-point FFT hops by 1024; Infinity uses hopSize at every size (the issue's "hop 256"
    * read literally). Kept at 4 because the controller needs ≥ 200 loss+gradient steps a second and hop 256
    * at 4096 points cannot give that: measured for 1 s at 16 kHz, CPU time per call on the shared 2-core
-   * machine (npm run bench -- grad / loss), with the FFT and the FM operators on WebAssembly:
-   *   maxOverlap 4 (16 frames at 4096):         loss+grad 2.6 ms, fm6 plant step 4.1 ms ≈ 245 steps/s
-   *   Infinity (63 frames at 4096, hop 256):    loss+grad 5.7 ms, fm6 plant step 7.2 ms ≈ 140 steps/s
-   * (before that work, same machine and bench: 4.8 / 7.2 ms and 10.5 / 13.0 ms). A 4096-point Hann window at
+   * machine (npm run bench -- grad / loss), FFTs by fft.js:
+   *   maxOverlap 4 (16 frames at 4096):         loss+grad 4.1 ms, fm6 plant step 5.5 ms ≈ 182 steps/s
+   *   Infinity (63 frames at 4096, hop 256):    loss+grad 9.2 ms, fm6 plant step 10.6 ms ≈ 95 steps/s
+   * A 4096-point Hann window at
    * hop 256 is 16× oversampled in time, adding little information for 4× the 4096-point work. Revisit if the
    * loss gets another 2× faster.
    */

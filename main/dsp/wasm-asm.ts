@@ -1,5 +1,5 @@
 // A few WebAssembly encoding helpers, enough to assemble small numeric kernels from their opcodes at module
-// load (wasm-fft.ts, blocks/fm-operator-wasm.ts): no binary files, no toolchain, synchronous compile.
+// load (blocks/fm-operator-wasm.ts): no binary files, no toolchain, synchronous compile.
 // Opcode values from the WebAssembly core spec (and its SIMD proposal, merged in 2021).
 
 export const I32 = 0x7f
