@@ -2,12 +2,16 @@
 // the plants' exact gradients against central finite differences (float64) at random θ points; prints the worst
 // relative error per parameter group and exits 1 when any group is above its tolerance.
 // Without --algorithm the fm plant is checked in all 32 algorithms (a mix of ratio and fixed operators).
+// With --backend ts|ort the whole gradient backend (plant + feature loss, as the matcher runs it) is checked
+// instead: against finite differences of its own loss along random directions, and for ort also against ts.
 import type { Command } from 'commander'
 import { InputError } from './index.ts'
 import { createFm6Synth } from '../plants/fm6-synth.ts'
 import { createSubtractiveSynth, type FilterKind } from '../plants/subtractive-synth.ts'
 import { gradcheck, type GradcheckReport } from '../plants/gradcheck.ts'
 import type { OscMode } from '../plants/fm6-params.ts'
+import { runBackendGradcheck } from '../backends/backend-gradcheck.ts'
+import { parseBackendKind } from '../backends/create-backend.ts'
 
 export interface GradcheckRun {
   plant: 'fm' | 'subtractive'
@@ -79,12 +83,37 @@ export function register(program: Command): void {
     .option('--rate <hz>', 'sample rate of the short test signal', '8000')
     .option('--seconds <s>', 'length of the test signal', '0.15')
     .option('--tolerance <x>', 'worst relative error allowed in every group (default per group)')
+    .option('--backend <kind>', 'check a gradient backend end to end instead: ts or ort')
     .option('--json', 'print the full report as JSON')
-    .action((opts: { plant: string; algorithm?: string; filter?: string; seed: string; points: string; rate: string; seconds: string; tolerance?: string; json?: boolean }) => {
+    .action(async (opts: { plant: string; algorithm?: string; filter?: string; seed: string; points: string; rate: string; seconds: string; tolerance?: string; backend?: string; json?: boolean }) => {
       if (opts.plant !== 'fm' && opts.plant !== 'subtractive') throw new InputError(`--plant ${opts.plant} is not fm or subtractive`)
       if (opts.filter !== undefined && opts.filter !== 'biquad' && opts.filter !== 'ladder') throw new InputError(`--filter ${opts.filter} is not biquad or ladder`)
       const tolerance = opts.tolerance === undefined ? undefined : Number(opts.tolerance)
       if (tolerance !== undefined && !(tolerance > 0 && tolerance < 1)) throw new InputError(`--tolerance ${opts.tolerance} is outside (0, 1)`)
+      if (opts.backend !== undefined) {
+        const backend = parseBackendKind(opts.backend)
+        const run = await runBackendGradcheck({
+          backend,
+          plant: opts.plant,
+          algorithm: intOption('algorithm', opts.algorithm, 1, 32),
+          filter: opts.filter as FilterKind | undefined,
+          seed: intOption('seed', opts.seed, 0, 2 ** 31)!,
+        })
+        if (opts.json) process.stdout.write(JSON.stringify(run) + '\n')
+        else {
+          for (const r of run.reports) {
+            const agreement = r.agreement ? `  vs ts: loss ${r.agreement.worstLossRelError.toExponential(1)}, grad ${r.agreement.worstGradRelError.toExponential(1)}` : ''
+            process.stdout.write(`${r.ok && (r.agreement?.ok ?? true) ? 'ok  ' : 'FAIL'} ${backend} ${r.label.padEnd(22)} worst ${r.worstRelError.toExponential(1)} (${r.passed}/${r.checks.length} directions within ${r.tolerance})${agreement}\n`)
+          }
+          process.stdout.write(run.ok ? `${backend} backend gradients match finite differences\n` : `${backend} backend gradient check FAILED\n`)
+        }
+        if (!run.ok) {
+          const error = new Error('gradient check failed: see the lines marked FAIL above')
+          error.stack = error.message
+          throw error
+        }
+        return
+      }
       const seconds = Number(opts.seconds)
       if (!(seconds >= 0.01 && seconds <= 5)) throw new InputError(`--seconds ${opts.seconds} is outside 0.01..5`)
       const result = runGradcheck({
