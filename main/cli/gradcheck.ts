@@ -12,6 +12,7 @@ import { gradcheck, type GradcheckReport } from '../plants/gradcheck.ts'
 import type { OscMode } from '../plants/fm6-params.ts'
 import { runBackendGradcheck } from '../backends/backend-gradcheck.ts'
 import { parseBackendKind } from '../backends/create-backend.ts'
+import { integerOption } from './options.ts'
 
 export interface GradcheckRun {
   plant: 'fm' | 'subtractive'
@@ -65,10 +66,7 @@ function formatText(result: GradcheckRunResult): string {
 }
 
 function intOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined
-  const v = Number(text)
-  if (!Number.isInteger(v) || v < min || v > max) throw new InputError(`--${name} ${text} is outside ${min}..${max} (an integer)`)
-  return v
+  return text === undefined ? undefined : integerOption(name, text, min, max)
 }
 
 export function register(program: Command): void {

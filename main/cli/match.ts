@@ -10,6 +10,7 @@ import { matchCurvesSvg } from '../engine/curves-svg.ts'
 import { MAX_INPUT_SEC } from '../engine/match-front-end.ts'
 import { matchSample, type MatchResult } from '../engine/match.ts'
 import { InputError } from './index.ts'
+import { integerOption } from './options.ts'
 
 // cli-progress ships no types; this is the part we use.
 interface ProgressBar {
@@ -35,14 +36,6 @@ interface MatchCliOptions {
   plot?: string
   window?: string
   progress: boolean
-}
-
-function integerOption(name: string, text: string, min: number, max: number): number {
-  const value = Number(text)
-  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InputError(`--${name} ${text} is outside ${min}..${max} (an integer)`)
-  }
-  return value
 }
 
 /** A DX7 voice name from a file name: up to 10 printable ASCII characters. */

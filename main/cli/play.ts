@@ -14,6 +14,7 @@ import { PolyEngine } from '../audio/poly-engine.ts'
 import { createDx7Note } from '../audio/dx7-note-factory.ts'
 import { LiveOutput, latencyBudget } from '../audio/live-output.ts'
 import { InputError } from './index.ts'
+import { integerOption } from './options.ts'
 
 /** Longest release tail we wait for after the keys go up (a DX7 release can last much longer at R4 = 0). */
 const MAX_TAIL_SEC = 4
@@ -31,12 +32,6 @@ interface PlayOptions {
   midi?: string | boolean
 }
 
-function parseIntOption(name: string, text: string, min: number, max: number): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < min || value > max) throw new InputError(`--${name} ${text} is outside ${min}..${max} (an integer)`)
-  return value
-}
-
 function parseNotes(text: string): number[] {
   const notes = text.split(',').map((s) => s.trim()).filter(Boolean).map(Number)
   if (notes.length === 0 || notes.length > 16 || notes.some((n) => !Number.isInteger(n) || n < 0 || n > 127)) {
@@ -49,13 +44,13 @@ export async function playCommand(patchPath: string, opts: PlayOptions): Promise
   const notes = parseNotes(opts.notes)
   const seconds = Number(opts.seconds)
   if (!(seconds > 0 && seconds <= 60)) throw new InputError(`--seconds ${opts.seconds} is outside (0, 60]`)
-  const velocity = parseIntOption('velocity', opts.velocity, 1, 127)
-  const sampleRateHz = parseIntOption('rate', opts.rate, 8000, 192000)
-  const blockFrames = parseIntOption('block', opts.block, 16, 8192)
-  const queueBlocks = parseIntOption('queue', opts.queue, 1, 64)
+  const velocity = integerOption('velocity', opts.velocity, 1, 127)
+  const sampleRateHz = integerOption('rate', opts.rate, 8000, 192000)
+  const blockFrames = integerOption('block', opts.block, 16, 8192)
+  const queueBlocks = integerOption('queue', opts.queue, 1, 64)
   const parsed = parseSysex(new Uint8Array(await readFile(patchPath)))
   for (const warning of parsed.warnings) process.stderr.write(`aeddsp: ${patchPath}: ${warning}\n`)
-  const voiceNumber = parseIntOption('voice', opts.voice, 1, parsed.voices.length)
+  const voiceNumber = integerOption('voice', opts.voice, 1, parsed.voices.length)
   const voice = parsed.voices[voiceNumber - 1]!
 
   const audioOut = await createAudioOut()

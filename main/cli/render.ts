@@ -5,6 +5,7 @@ import { displayVoiceName } from '../dx7/voice.ts'
 import { writeWav } from '../audio/wav.ts'
 import { loadSysexFile, pickVoice } from './info.ts'
 import { InputError } from './index.ts'
+import { numberOption } from './options.ts'
 
 interface RenderOptions {
   voice?: string
@@ -16,14 +17,6 @@ interface RenderOptions {
   format: string
   out: string
   strict?: boolean
-}
-
-function numberOption(name: string, text: string, min: number, max: number, integer: boolean): number {
-  const value = Number(text)
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new InputError(`--${name} ${text} is outside ${min}..${max}${integer ? ' (an integer)' : ''}`)
-  }
-  return value
 }
 
 function runRender(file: string, opts: RenderOptions): void {
