@@ -147,6 +147,7 @@ export function parseSysex(bytes: Uint8Array, options: ParseOptions = {}): Parse
   const dumps: SysexDump[] = []
   const skipped: SysexError[] = []
   let pos = bytes.indexOf(SYSEX_START)
+  if (pos < 0 && bytes.length === BANK_VOICES * VMEM_SIZE) return parseRawBank(bytes, opts, warnings)
   if (pos < 0) {
     const head = Array.from(bytes.subarray(0, 4), hexByte).join(' ')
     throw new SysexError(`not a SysEx file: no F0 start byte in ${bytes.length} bytes (it starts ${head}); expected F0 43 0n 09 20 00 for a DX7 bank`, 0)
@@ -172,6 +173,25 @@ export function parseSysex(bytes: Uint8Array, options: ParseOptions = {}): Parse
   }
   const first = dumps[0]!
   return { kind: first.kind, voices: first.voices, channel: first.channel, warnings, dumps }
+}
+
+/**
+ * A bare 4096-byte VMEM image (32 packed voices, no SysEx header, no checksum), as some librarians save banks.
+ * Dexed loads these too, so we accept them with a warning; every packed field is still range-checked, so a
+ * file that merely happens to be 4096 bytes long fails with the first out-of-range field, never loads as junk.
+ */
+function parseRawBank(bytes: Uint8Array, opts: { strict: boolean }, warnings: string[]): ParsedSysex {
+  if (opts.strict) {
+    throw new SysexError('not a SysEx file: 4096 bytes with no F0 header (a raw 32-voice image); refused because strict loading is on', 0)
+  }
+  warnings.push('raw 4096-byte bank without a SysEx header or checksum: read as 32 packed voices (as Dexed does)')
+  const voices: Dx7Voice[] = []
+  for (let v = 0; v < BANK_VOICES; v++) {
+    const slot = bytes.subarray(v * VMEM_SIZE, (v + 1) * VMEM_SIZE)
+    voices.push(unpackVoice(slot, { byteOffset: v * VMEM_SIZE, voiceNumber: v + 1, strict: true, warnings }))
+  }
+  const dump: SysexDump = { kind: 'bank', voices, channel: 0, byteOffset: 0 }
+  return { kind: 'bank', voices, channel: 0, warnings, dumps: [dump] }
 }
 
 function checkChannel(channel: number): void {

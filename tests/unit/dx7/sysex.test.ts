@@ -277,3 +277,16 @@ test('names are padded with spaces and odd characters replaced on export', () =>
   const parsed = parseSysex(encodeVoiceSysex(voice))
   assert.equal(parsed.voices[0]!.name, 'Fl te     ')
 })
+
+test('a raw 4096-byte bank without a SysEx header loads with a warning (as Dexed); strict refuses it', () => {
+  const bank = readFileSync(new URL('../../../resources/banks/rom1a-factory.syx', import.meta.url))
+  const raw = new Uint8Array(bank.subarray(6, 6 + 4096))
+  const parsed = parseSysex(raw)
+  assert.equal(parsed.kind, 'bank')
+  assert.equal(parsed.voices.length, 32)
+  assert.deepEqual(parsed.voices, parseSysex(new Uint8Array(bank)).voices)
+  assert.ok(parsed.warnings.some((w) => /raw 4096-byte bank/.test(w)))
+  assert.throws(() => parseSysex(raw, { strict: true }), /raw 32-voice image.*strict/)
+  const junk = new Uint8Array(4096).fill(0x63) // 4096 bytes of 99s: out-of-range packed fields
+  assert.throws(() => parseSysex(junk), SysexError)
+})
