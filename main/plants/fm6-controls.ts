@@ -2,7 +2,9 @@
 // Controls are what the DSP blocks consume: EG targets/speeds in microsteps, pitch EG in octaves, operator
 // log2 frequencies, the feedback gain. The UI can call toControls to draw envelopes without rendering.
 // Formulas follow the reference renderer (main/dx7/*) through the shared tables, relaxed to real-valued settings
-// (table-relax.ts): at integer settings every control equals the reference renderer's value.
+// (table-relax.ts): at integer settings every control equals the reference renderer's value, except inside runs of
+// settings the hardware maps to one value (EG levels in pairs, some EG and pitch EG rates), which are interpolated
+// (destairTable) so that no stretch of a 0..99 range has a zero gradient.
 
 import { cloneVoice, initVoice, type Dx7Voice } from '../dx7/voice.ts'
 import { algorithmSpec } from '../dx7/algorithms.ts'
@@ -15,7 +17,7 @@ import { logFreqForKey, transposedKey } from '../dx7/frequency.ts'
 import { pitchEgUnitQ24 } from '../dx7/pitch-envelope.ts'
 import type { ParamSpec, RenderContext } from './plant.ts'
 import { toPhysical, toPhysicalSlope } from './param-scale.ts'
-import { expLerpTable, expLerpTableSlope, lerpTable, lerpTableSlope } from './table-relax.ts'
+import { destairTable, expLerpTable, expLerpTableSlope, lerpTable, lerpTableSlope } from './table-relax.ts'
 import {
   FEEDBACK_INDEX, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT,
   PITCH_EG_LEVEL_INDEX, PITCH_EG_RATE_INDEX, type OscMode,
@@ -30,7 +32,8 @@ export interface Fm6Structure {
 
 const Q24 = 1 << 24
 const EG_CALIBRATION_RATE_HZ = 44100 // the reference EG scales its increments by 44100/fs (envelope.ts)
-const EGL_TABLE = Float64Array.from({ length: 100 }, (_, l) => scaleEgLevel(l))
+const EGL_TABLE = destairTable(Array.from({ length: 100 }, (_, l) => scaleEgLevel(l)))
+const PITCH_RATE_TABLE = destairTable(PITCH_EG_RATE_TABLE)
 /** Multi-operator feedback loops (algorithms 4, 6) get 2 extra shifts, as Dexed's Mark I engine (facts §2). */
 export const LOOP_FEEDBACK_SCALE = 0.25
 /** Pitch EG on fixed-frequency operators: Dexed gives them none (facts §3); MSFA would. Follows Dexed. */
@@ -84,6 +87,7 @@ function egSpeedTable(rateScalingDelta: number, sampleRate: number): Float64Arra
       const incQ24 = Math.trunc((egIncrementQ24(qrate) * EG_CALIBRATION_RATE_HZ) / sampleRate)
       table[r] = incQ24 / 65536 / CONTROL_BLOCK_SIZE
     }
+    table = destairTable(table, true)
     speedTables.set(key, table)
   }
   return table
@@ -113,7 +117,8 @@ export function fm6ToControls(params: readonly ParamSpec[], structure: Fm6Struct
     // Per-note level (facts §4.2): ol = 32·min(127, OLs + KLS) + VEL, floored at 0.
     const scaledOutput = lerpTable(OUTPUT_LEVEL_TABLE, phys[o + OP_OUTPUT_LEVEL]!) +
       scaleKeyboardLevel(key, bop.breakPoint, bop.leftDepth, bop.rightDepth, bop.leftCurve, bop.rightCurve)
-    let dOlDOutput = scaledOutput < 127 ? 32 * lerpTableSlope(OUTPUT_LEVEL_TABLE, phys[o + OP_OUTPUT_LEVEL]!) : 0
+    // ≤ 127: at output level 99 (OLs 127) the one-sided slope from below; only a keyboard-scaling push past 127 clamps.
+    let dOlDOutput = scaledOutput <= 127 ? 32 * lerpTableSlope(OUTPUT_LEVEL_TABLE, phys[o + OP_OUTPUT_LEVEL]!) : 0
     let ol = 32 * Math.min(127, scaledOutput) + scaleVelocity(ctx.velocity, bop.velocitySens)
     if (ol < 0) {
       ol = 0
@@ -163,8 +168,8 @@ export function fm6ToControls(params: readonly ParamSpec[], structure: Fm6Struct
     out.pitchInputs[s] = lerpTable(PITCH_EG_LEVEL_TABLE, level) / 32
     out.dPitchLevel[s] = lerpTableSlope(PITCH_EG_LEVEL_TABLE, level) / 32
     const rate = phys[PITCH_EG_RATE_INDEX + s]!
-    out.pitchInputs[4 + s] = lerpTable(PITCH_EG_RATE_TABLE, rate) * unit
-    out.dPitchRate[s] = lerpTableSlope(PITCH_EG_RATE_TABLE, rate) * unit
+    out.pitchInputs[4 + s] = lerpTable(PITCH_RATE_TABLE, rate) * unit
+    out.dPitchRate[s] = lerpTableSlope(PITCH_RATE_TABLE, rate) * unit
   }
   return out
 }

@@ -80,7 +80,7 @@ test('at integer settings the controls equal the reference renderer formulas', a
   const { createFm6Controls, fm6ToControls } = await import('../../../main/plants/fm6-controls.ts')
   const { egTargetMicrosteps } = await import('../../../main/dx7/envelope.ts')
   const { operatorLogFreq, transposedKey } = await import('../../../main/dx7/frequency.ts')
-  const { scaleOutputLevel, scaleKeyboardLevel, scaleVelocity } = await import('../../../main/dx7/tables.ts')
+  const { scaleEgLevel, scaleOutputLevel, scaleKeyboardLevel, scaleVelocity } = await import('../../../main/dx7/tables.ts')
   for (let seed = 50; seed < 60; seed++) {
     const voice = randomVoice(seed)
     const { theta, structure } = voiceToFm6(voice)
@@ -90,7 +90,13 @@ test('at integer settings the controls equal the reference renderer formulas', a
     voice.operators.forEach((op, k) => {
       const level = Math.max(0, (Math.min(127, scaleOutputLevel(op.outputLevel) + scaleKeyboardLevel(key, op.breakPoint, op.leftDepth, op.rightDepth, op.leftCurve, op.rightCurve)) << 5) + scaleVelocity(ctx.velocity, op.velocitySens))
       for (let s = 0; s < 4; s++) {
-        assert.ok(Math.abs(c.ops[k]!.egInputs[s]! - egTargetMicrosteps(op.egLevels[s]!, level)) < 0.01, `seed ${seed} op${k + 1} L${s + 1}`)
+        // Exact where the EG level is a knot of the relaxed EGL table (the last setting the hardware maps to its
+        // value); inside a pair of settings with one hardware value the relaxation is half an EGL step (32) lower.
+        const L = op.egLevels[s]!
+        const knot = L === 99 || scaleEgLevel(L + 1) !== scaleEgLevel(L)
+        const error = Math.abs(c.ops[k]!.egInputs[s]! - egTargetMicrosteps(L, level))
+        const floored = egTargetMicrosteps(L, level) <= 16
+        assert.ok(error < (knot || floored ? 0.01 : 32.01), `seed ${seed} op${k + 1} L${s + 1} = ${L}: off by ${error}`)
       }
       // Within 0.1 cent: the reference rounds its Q24 log frequency, θ is float32.
       assert.ok(Math.abs(c.ops[k]!.logFreq - operatorLogFreq(op, key) / 2 ** 24) < 1e-4, `seed ${seed} op${k + 1} frequency`)
