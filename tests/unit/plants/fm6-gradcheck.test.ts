@@ -7,6 +7,7 @@ import { runGradcheck } from '../../../main/cli/gradcheck.ts'
 import { gradcheck } from '../../../main/plants/gradcheck.ts'
 import { createFm6Synth } from '../../../main/plants/fm6-synth.ts'
 import type { DifferentiableSynth } from '../../../main/plants/differentiable-synth.ts'
+import { createRng } from '../../../main/common/rng.ts'
 
 const base = { seed: 1, points: 1, sampleRate: 8000, seconds: 0.15 }
 
@@ -49,4 +50,74 @@ test('runGradcheck reports failure when the tolerance cannot be met (the CLI the
   const result = runGradcheck({ ...base, plant: 'fm', algorithm: 6, tolerance: 1e-12 })
   assert.equal(result.ok, false)
   assert.ok(result.reports[0]!.groups.some((g) => g.worstRelError > g.tolerance))
+})
+
+// The relaxation has no zero-gradient stretches (issue: ∂loss/∂θ was 0 at output level 99 and on EG level/rate
+// plateaus while finite differences were not): every parameter, moved alone to points at and near both range ends,
+// to integer settings and to settings inside a hardware plateau (EG level 98.5), has an exact gradient that
+// matches finite differences (one-sided at θ = 0 and 1) and is non-zero wherever they are.
+test('fm6 gradients match finite differences at the range ends, integers and plateau settings of every parameter', () => {
+  const ctx = { sampleRate: 8000, numSamples: 1200, note: 57, velocity: 100, holdSec: 0.09 }
+  const probes = [0, 1e-3, 0.3 / 99, 20 / 99, 50.5 / 99, 51 / 99, 98.5 / 99, 1 - 1e-3, 1]
+  const h0 = 1e-6
+  for (const algorithm of [1, 16]) {
+    const synth = createFm6Synth({ algorithm, oscModes: [0, 0, 0, 0, 0, 0] })
+    const p = synth.params.length
+    const rng = createRng(algorithm)
+    const n = ctx.numSamples
+    const weights = Float64Array.from({ length: n }, () => rng.normal())
+    const audio = new Float64Array(n)
+    // Audible operators: output levels 80..99, EG levels 60..99; the rest anywhere inside the range.
+    const base = Float64Array.from(synth.params, (s) => (s.group === 'level' ? 0.8 : s.group === 'egLevel' ? 0.6 : 0.1) + (s.group === 'level' ? 0.2 : 0.35) * rng.next())
+    const loss = (theta: Float64Array): number => {
+      synth.forward(theta, 0, ctx, audio)
+      let s = 0
+      for (let i = 0; i < n; i++) s += weights[i]! * audio[i]!
+      return s
+    }
+    const failures: string[] = []
+    const nonZeroGroups = new Set<string>()
+    let plateauGradients = 0 // EG level/rate gradients at settings the hardware maps to one value (50.5, 98.5)
+    for (let i = 0; i < p; i++) {
+      const spec = synth.params[i]!
+      for (const v of probes) {
+        const theta = base.slice()
+        theta[i] = v
+        const grad = new Float64Array(p)
+        loss(theta)
+        synth.backward(weights, grad, 0)
+        const g = grad[i]!
+        const at = (x: number): number => {
+          theta[i] = x
+          const value = loss(theta)
+          theta[i] = v
+          return value
+        }
+        // Central differences inside; at the ends (the clamp holds θ in [0, 1]) one-sided ones of first and second
+        // order. The closest of all steps and stencils is kept: the sine table's knots and the chaotic phase of
+        // high frequencies add noise that shrinks with the step (see gradcheck.ts); a wrong gradient misses them all.
+        const side = v === 1 ? -1 : 1
+        const estimates = (h: number): number[] =>
+          v > 0 && v < 1 ? [(at(v + h) - at(v - h)) / (2 * h)]
+            : [side * (at(v + side * h) - at(v)) / h, side * (-3 * at(v) + 4 * at(v + side * h) - at(v + 2 * side * h)) / (2 * h)]
+        let fd = Number.NaN
+        for (const h of spec.group === 'frequency' ? [h0, h0 / 10, h0 / 100, h0 / 1000, h0 / 10000] : [h0, h0 / 10, h0 / 100]) {
+          for (const q of estimates(h)) if (!(Math.abs(fd - g) <= Math.abs(q - g))) fd = q
+        }
+        const floor = 1e-6
+        const relError = Math.abs(g - fd) / (Math.abs(g) + Math.abs(fd) + floor)
+        // Pitch EG levels at the ends shift by ±4 octaves: phases move as much as a frequency change (knot noise).
+        const tolerance = spec.group === 'frequency' || spec.group === 'pitchEg' ? 1e-2 : 2e-3
+        if (relError > tolerance) failures.push(`alg ${algorithm} ${spec.id} at θ=${v.toFixed(4)}: analytic ${g.toExponential(3)} vs FD ${fd.toExponential(3)}`)
+        if (Math.abs(fd) > floor) {
+          if (g === 0) failures.push(`alg ${algorithm} ${spec.id} at θ=${v.toFixed(4)}: zero gradient where FD is ${fd.toExponential(3)}`)
+          nonZeroGroups.add(spec.group)
+          if ((spec.group === 'egLevel' || spec.group === 'egRate') && (v === 50.5 / 99 || v === 98.5 / 99) && g !== 0) plateauGradients++
+        }
+      }
+    }
+    assert.deepEqual(failures, [])
+    assert.ok(plateauGradients >= 12, `alg ${algorithm}: only ${plateauGradients} EG gradients on hardware plateaus`)
+    assert.deepEqual([...nonZeroGroups].sort(), ['egLevel', 'egRate', 'feedback', 'frequency', 'level', 'pitchEg'])
+  }
 })
