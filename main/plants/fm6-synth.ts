@@ -11,8 +11,9 @@
 //
 // Differences from the reference renderer (main/dx7/note.ts) at integer settings, all small for a log-mel loss:
 // EG stage changes happen at their exact time instead of on block boundaries; the attack multiplier changes at
-// exact doubling boundaries; phases are real-valued instead of Q24 integers; nothing is clipped; operators below
-// the reference's silence threshold still sound (at < −83 dB); no LFO.
+// exact doubling boundaries; EG levels and rates inside a run of settings that the hardware maps to one value are
+// interpolated (table-relax.ts, so no range has a zero gradient); phases are real-valued instead of Q24 integers;
+// nothing is clipped; operators below the reference's silence threshold still sound (at < −83 dB); no LFO.
 
 import { algorithmSpec, type AlgorithmSpec } from '../dx7/algorithms.ts'
 import { CONTROL_BLOCK_SIZE } from '../dx7/tables.ts'

@@ -1,9 +1,11 @@
 // The fm6 plant at integer settings against the reference DX7 renderer (main/dx7/render.ts): random valid voices,
 // every algorithm, multi-resolution log-mel distance (main/dsp/distance.ts).
-// Measured when written (seed 7, 64 voices, 2 per algorithm, 0.5 s at 16 kHz, key 60, velocity 100):
-// median 0.0022, 90th percentile 0.0088, worst 0.021 (PRINT_DISTANCES=1 prints them). For scale: a semitone's detuning of a sine is ≈ 0.1.
+// Measured (seed 7, 64 voices, 2 per algorithm, 0.5 s at 16 kHz, key 60, velocity 100): median 0.0042, 90th
+// percentile 0.018, worst 0.049 (PRINT_DISTANCES=1 prints them); before the plateau-free tables (table-relax.ts
+// destairTable) 0.0022 / 0.0088 / 0.021. For scale: a semitone's detuning of a sine is ≈ 0.1.
 // The differences come from the relaxation (EG stage changes at exact times rather than block boundaries,
-// exact attack bands, real-valued phase), which moves FM timbres slightly where modulation indices ramp.
+// exact attack bands, real-valued phase; EG levels and rates inside a run of settings the hardware maps to one
+// value are interpolated, up to half an EGL step = 0.75 dB), which moves FM timbres where modulation indices ramp.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createFm6Plant } from '../../main/plants/fm6-plant.ts'
