@@ -58,9 +58,11 @@ export const ISSUE_LAW_CONFIG: LawConfig = {
  * Defaults, measured on 8 in-domain and 6 FluidR3 targets at 2 s CPU (plant loss relative to the best variant,
  * median / mean): the issue's gains 1.129 / 1.174; μ held at μ0 (δ_μ = κ_μ = 0) with α ≤ 1.5·α0: 1.037 / 1.080.
  * The reward trend is too noisy a signal for μ over a few hundred steps (μ wandered 0.02..0.4 and the steps
- * oscillated), so μ stays at μ0 unless configured; the α and σ laws run as specified.
+ * oscillated), so μ stays at μ0 unless configured; the α and σ laws run as specified, except that σ never falls
+ * below σ0: failed local tests used to push it to 1e-4, which switched dither off for most of a run (dither then
+ * rises only on plateaus and decays back to σ0).
  */
-export const DEFAULT_LAW_CONFIG: LawConfig = { ...ISSUE_LAW_CONFIG, alphaMaxFactor: 1.5, deltaMu: 0, kappaMu: 0 }
+export const DEFAULT_LAW_CONFIG: LawConfig = { ...ISSUE_LAW_CONFIG, alphaMaxFactor: 1.5, deltaMu: 0, kappaMu: 0, sigmaMin: ISSUE_LAW_CONFIG.sigma0 }
 
 export interface LawState {
   alpha: number

@@ -27,11 +27,15 @@ export interface LocalTestConfig {
 }
 
 // Tuned on 8 in-domain and 6 FluidR3 targets at 2 s CPU (plant loss relative to the best variant, median 1.05
-// against 1.13 without local tests, 1.16 with K in 8..64 and 1.13 with all-parameter moves only).
+// against 1.13 without local tests, 1.16 with K in 8..64 and 1.13 with all-parameter moves only). Then K in
+// 6..96 (with the σ floor at σ0, adaptive-law.ts), at 300 evaluations on 10 in-domain and 8 FluidR3 targets:
+// median exported distance 0.119 / 0.085 against 0.128 / 0.098 for K in 6..24 (most tests fail on real sounds,
+// so K should be free to back off further). K starts at 6: starting at 12 missed the sinusoid's frequency in
+// 300 steps for one seed of three (tests/unit/engine/controller.test.ts).
 export const DEFAULT_LOCAL_TEST_CONFIG: LocalTestConfig = {
   every: 6,
   minEvery: 6,
-  maxEvery: 24,
+  maxEvery: 96,
   copies: 6,
   coordinates: 4,
   coordinateScale: 0.3,
