@@ -60,7 +60,8 @@ export const ISSUE_LAW_CONFIG: LawConfig = {
  * The reward trend is too noisy a signal for μ over a few hundred steps (μ wandered 0.02..0.4 and the steps
  * oscillated), so μ stays at μ0 unless configured; the α and σ laws run as specified, except that σ never falls
  * below σ0: failed local tests used to push it to 1e-4, which switched dither off for most of a run (dither then
- * rises only on plateaus and decays back to σ0).
+ * rises only on plateaus and decays back to σ0). `npm run bench -- match` (2 s CPU, median exported distance,
+ * in-domain / real): 0.0369 / 0.0883 with the floor, 0.0357 / 0.0929 without.
  */
 export const DEFAULT_LAW_CONFIG: LawConfig = { ...ISSUE_LAW_CONFIG, alphaMaxFactor: 1.5, deltaMu: 0, kappaMu: 0, sigmaMin: ISSUE_LAW_CONFIG.sigma0 }
 
