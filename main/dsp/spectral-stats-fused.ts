@@ -48,24 +48,8 @@ export function spectralStats(power: Float64Array, frames: number, bins: number,
     if (centroid !== null) centroid[f] = (weightedM * dNu) / sumM
     if (peakiness !== null) peakiness[f] = (logBins + Math.log(sumQ2) - 2 * Math.log(sumQ)) / logBins
     if (rolloff !== null) rolloff[f] = rolloffOfFrame(power, p, bins, sumQ)
-    if (flatness !== null) flatness[f] = logFlatnessOfFrame(power, p, bins, sumP)
+    if (flatness !== null) flatness[f] = stats.logFlatnessOfFrame(power, p, bins, sumP)
   }
-}
-
-/** As spectralFlatness for the frame at p, given its Σ power. */
-function logFlatnessOfFrame(power: Float64Array, p: number, bins: number, sum: number): number {
-  const floor = (FLATNESS_RELATIVE_FLOOR * sum) / bins + STATS_POWER_FLOOR
-  let sumLog = 0
-  // one log per 8 bins, as spectralFlatness (see there for the range argument)
-  let k = 0
-  for (; k + 8 <= bins; k += 8) {
-    let prod = 1
-    for (let j = k; j < k + 8; j++) prod *= power[p + j]! + floor
-    if (prod > 1e-300 && prod < 1e300) sumLog += Math.log(prod)
-    else for (let j = k; j < k + 8; j++) sumLog += Math.log(power[p + j]! + floor)
-  }
-  for (; k < bins; k++) sumLog += Math.log(power[p + k]! + floor)
-  return sumLog / bins - Math.log(sum / bins + floor)
 }
 
 const scratch = { bins: 0, invMag: new Float64Array(0), invQ: new Float64Array(0) }

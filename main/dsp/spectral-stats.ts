@@ -157,20 +157,25 @@ export function spectralFlatness(power: Float64Array, frames: number, bins: numb
     const p = f * bins
     let sum = 0
     for (let k = 0; k < bins; k++) sum += power[p + k]!
-    const floor = (FLATNESS_RELATIVE_FLOOR * sum) / bins + STATS_POWER_FLOOR
-    let sumLog = 0
-    // Σ ln q as ln of products of 8: one log per 8 bins. 8 factors in [1e-10, 1e30] cannot leave the
-    // double range; a product that does (absurd levels) falls back to one log per bin.
-    let k = 0
-    for (; k + 8 <= bins; k += 8) {
-      let prod = 1
-      for (let j = k; j < k + 8; j++) prod *= power[p + j]! + floor
-      if (prod > 1e-300 && prod < 1e300) sumLog += Math.log(prod)
-      else for (let j = k; j < k + 8; j++) sumLog += Math.log(power[p + j]! + floor)
-    }
-    for (; k < bins; k++) sumLog += Math.log(power[p + k]! + floor)
-    out[f] = sumLog / bins - Math.log(sum / bins + floor)
+    out[f] = logFlatnessOfFrame(power, p, bins, sum)
   }
+}
+
+/** Log flatness of the one frame at power[p .. p + bins), given its Σ power (shared with the fused pass). */
+export function logFlatnessOfFrame(power: Float64Array, p: number, bins: number, sum: number): number {
+  const floor = (FLATNESS_RELATIVE_FLOOR * sum) / bins + STATS_POWER_FLOOR
+  let sumLog = 0
+  // Σ ln q as ln of products of 8: one log per 8 bins. 8 factors in [1e-10, 1e30] cannot leave the
+  // double range; a product that does (absurd levels) falls back to one log per bin.
+  let k = 0
+  for (; k + 8 <= bins; k += 8) {
+    let prod = 1
+    for (let j = k; j < k + 8; j++) prod *= power[p + j]! + floor
+    if (prod > 1e-300 && prod < 1e300) sumLog += Math.log(prod)
+    else for (let j = k; j < k + 8; j++) sumLog += Math.log(power[p + j]! + floor)
+  }
+  for (; k < bins; k++) sumLog += Math.log(power[p + k]! + floor)
+  return sumLog / bins - Math.log(sum / bins + floor)
 }
 
 export function spectralFlatnessBackward(power: Float64Array, frames: number, bins: number, gradOut: Float64Array, gradPower: Float64Array): void {
