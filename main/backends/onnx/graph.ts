@@ -15,6 +15,7 @@ export type Attr =
   | { kind: 'ints'; value: readonly number[] }
   | { kind: 'float'; value: number }
   | { kind: 'string'; value: string }
+  | { kind: 'graph'; value: Graph }
 
 export interface GraphNode {
   op: string
@@ -31,6 +32,40 @@ export interface Initializer {
 }
 
 type Operand = Value | number
+
+/** Final loop-carried states, and the per-iteration outputs stacked on a new axis 0. */
+export interface ScanResult {
+  states: Value[]
+  outputs: Value[]
+}
+
+export type ScanBody = (b: Graph, states: Value[], slices: Value[], invariants: Value[]) => { states: Value[]; outputs: Value[] }
+
+export interface ScanSpec {
+  /** Initial loop-carried states (any shapes). */
+  states: Value[]
+  /** Iterated over axis 0 (time-major); the body sees each slice without axis 0. */
+  scanInputs: Value[]
+  /** Loop-invariant values the body reads (outer-scope references in ONNX: no per-iteration copy). */
+  invariants?: Value[]
+  body: ScanBody
+  /** Iterate from the last index to the first; outputs stay aligned with the input index either way. */
+  reverse?: boolean
+}
+
+/** What the reverse-mode pass needs to know about a Scan node (GraphNode.meta). */
+export interface ScanMeta {
+  body: Graph
+  build: ScanBody
+  numStates: number
+  numScanInputs: number
+  numInvariants: number
+  numOutputs: number
+  reverse: boolean
+  length: number
+  /** Set by autodiff: the body also emits the state entering each iteration, as extra scan outputs. */
+  trajectory?: Value[]
+}
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
 
@@ -56,8 +91,14 @@ export class Graph {
   private counter = 0
   private constCache = new Map<string, Value>()
 
-  private fresh(prefix: string): string {
-    return `${prefix}_${this.counter++}`
+  /**
+   * `prefix` goes in front of every generated name: a Scan body gets a unique one, because ONNX names live in
+   * one scope across a model and its subgraphs (a body may not redefine an outer name).
+   */
+  constructor(readonly prefix = '') {}
+
+  fresh(prefix: string): string {
+    return `${this.prefix}${prefix}_${this.counter++}`
   }
 
   input(name: string, shape: readonly number[], dtype: DType = 'float32'): Value {
@@ -109,6 +150,13 @@ export class Graph {
     return out
   }
 
+  /** A node with several outputs (Scan); `outputs` give the shapes and dtypes. */
+  multiNode(op: string, inputs: Value[], outputs: { shape: readonly number[]; dtype: DType }[], attrs: Record<string, Attr> = {}, meta: Record<string, unknown> = {}): Value[] {
+    const outs: Value[] = outputs.map((o) => ({ name: this.fresh(op.toLowerCase()), shape: [...o.shape], dtype: o.dtype }))
+    this.nodes.push({ op, inputs, outputs: outs, attrs, meta })
+    return outs
+  }
+
   private lift(x: Operand): Value {
     return typeof x === 'number' ? this.scalar(x) : x
   }
@@ -133,7 +181,22 @@ export class Graph {
   greater = (a: Operand, b: Operand): Value => this.binary('Greater', a, b, 'bool')
   greaterOrEqual = (a: Operand, b: Operand): Value => this.binary('GreaterOrEqual', a, b, 'bool')
   lessOrEqual = (a: Operand, b: Operand): Value => this.binary('LessOrEqual', a, b, 'bool')
+  less = (a: Operand, b: Operand): Value => this.binary('Less', a, b, 'bool')
+  equal = (a: Operand, b: Operand): Value => this.binary('Equal', a, b, 'bool')
   and = (a: Value, b: Value): Value => this.binary('And', a, b, 'bool')
+  or = (a: Value, b: Value): Value => this.binary('Or', a, b, 'bool')
+  not = (x: Value): Value => this.node('Not', [x], x.shape, 'bool')
+  /** Floor and Round are piecewise constant: zero gradient (autodiff). */
+  floor = (x: Value): Value => this.unary('Floor', x)
+  round = (x: Value): Value => this.unary('Round', x)
+  /** x − floor(x), in [0, 1): phase wrapping with gradient 1 (the floor part carries none). */
+  frac = (x: Value): Value => this.sub(x, this.floor(x))
+  /** C fmod (sign of the dividend), ONNX Mod with fmod = 1; ∂/∂a = 1, ∂/∂b = −trunc(a/b). */
+  fmod(a: Operand, b: Operand): Value {
+    const va = this.lift(a)
+    const vb = this.lift(b)
+    return this.node('Mod', [va, vb], broadcastShapes('Mod', va.shape, vb.shape), 'float32', { fmod: { kind: 'int', value: 1 } })
+  }
   neg = (x: Value): Value => this.unary('Neg', x)
   sin = (x: Value): Value => this.unary('Sin', x)
   cos = (x: Value): Value => this.unary('Cos', x)
@@ -243,6 +306,64 @@ export class Graph {
     return this.node('Gather', [x, idx], shape, x.dtype, { axis: { kind: 'int', value: a } }, { axis: a, indices, indexShape })
   }
 
+  /**
+   * Gather with a computed index tensor (int64, any shape), e.g. table look-ups at floor(phase·N): the
+   * gradient scatters back into `x`, the indices get none. Indices must be in [0, x.shape[axis]).
+   */
+  gatherAt(x: Value, indices: Value, axis: number): Value {
+    if (indices.dtype !== 'int64') throw new RangeError(`Gather: indices must be int64, got ${indices.dtype}; cast them first`)
+    const a = this.normAxes('Gather', x.shape.length, [axis])[0]!
+    const shape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)]
+    return this.node('Gather', [x, indices], shape, x.dtype, { axis: { kind: 'int', value: a } }, { axis: a, dynamic: true })
+  }
+
+  /** Element-type conversion (float32 ↔ int64 ↔ bool); no gradient flows through it. */
+  cast(x: Value, dtype: DType): Value {
+    const to = { float32: 1, int64: 7, bool: 9 }[dtype]
+    return this.node('Cast', [x], x.shape, dtype, { to: { kind: 'int', value: to } })
+  }
+
+  /**
+   * ONNX Scan (opset 17). The body is its own Graph: it may use only its arguments, constants it creates and the
+   * invariants (checked here, so a captured outer value fails at build time with its name, not inside ORT).
+   */
+  scan(spec: ScanSpec): ScanResult {
+    const invariants = spec.invariants ?? []
+    if (spec.scanInputs.length === 0) throw new RangeError('Scan: at least one scan input is needed (it sets the iteration count)')
+    const length = spec.scanInputs[0]!.shape[0]
+    for (const x of spec.scanInputs) {
+      if (x.shape.length < 1 || x.shape[0] !== length) throw new RangeError(`Scan: scan input ${x.name} has shape [${x.shape}]; every scan input needs the same axis-0 length (${length})`)
+    }
+    if (!length) throw new RangeError('Scan: the scan inputs have length 0')
+    const body = new Graph(`${this.fresh('scan')}/`)
+    const sIn = spec.states.map((s, i) => body.input(`${body.prefix}s${i}`, s.shape, s.dtype))
+    const xIn = spec.scanInputs.map((x, i) => body.input(`${body.prefix}x${i}`, x.shape.slice(1), x.dtype))
+    const result = spec.body(body, sIn, xIn, invariants)
+    if (result.states.length !== spec.states.length) {
+      throw new RangeError(`Scan: the body returned ${result.states.length} states for ${spec.states.length} initial states`)
+    }
+    result.states.forEach((s, i) => {
+      const init = spec.states[i]!
+      if (s.dtype !== init.dtype || s.shape.length !== init.shape.length || s.shape.some((d, k) => d !== init.shape[k])) {
+        throw new RangeError(`Scan: state ${i} enters as [${init.shape}] ${init.dtype} but the body returns [${s.shape}] ${s.dtype}; a state keeps its shape`)
+      }
+    })
+    checkBodyScope(body, [...result.states, ...result.outputs], invariants)
+    result.states.forEach((s, i) => body.output(s, `${body.prefix}sOut${i}`))
+    result.outputs.forEach((y, i) => body.output(y, `${body.prefix}y${i}`))
+    const reverse = spec.reverse ?? false
+    const meta: ScanMeta = {
+      body, build: spec.body, numStates: spec.states.length, numScanInputs: spec.scanInputs.length,
+      numInvariants: invariants.length, numOutputs: result.outputs.length, reverse, length,
+    }
+    const dir = reverse ? 1 : 0
+    const outs = this.multiNode('Scan', [...spec.states, ...spec.scanInputs, ...invariants], [
+      ...spec.states.map((s) => ({ shape: s.shape, dtype: s.dtype })),
+      ...result.outputs.map((y) => ({ shape: [length, ...y.shape], dtype: y.dtype })),
+    ], scanAttrs(body, spec.scanInputs.length, result.outputs.length, dir), meta as unknown as Record<string, unknown>)
+    return { states: outs.slice(0, spec.states.length), outputs: outs.slice(spec.states.length) }
+  }
+
   cumsum(x: Value, axis: number, reverse = false): Value {
     const a = this.normAxes('CumSum', x.shape.length, [axis])[0]!
     const attrs: Record<string, Attr> = reverse ? { reverse: { kind: 'int', value: 1 } } : {}
@@ -274,5 +395,29 @@ export class Graph {
 
   expand(x: Value, shape: readonly number[]): Value {
     return this.node('Expand', [x, this.int64s(shape)], broadcastShapes('Expand', x.shape, shape), x.dtype)
+  }
+}
+
+/** ONNX Scan attributes; the body's extra outputs (trajectories) count as scan outputs too. */
+export function scanAttrs(body: Graph, numScanInputs: number, numScanOutputs: number, dir: 0 | 1): Record<string, Attr> {
+  return {
+    body: { kind: 'graph', value: body },
+    num_scan_inputs: { kind: 'int', value: numScanInputs },
+    scan_input_directions: { kind: 'ints', value: new Array<number>(numScanInputs).fill(dir) },
+    scan_output_directions: { kind: 'ints', value: new Array<number>(numScanOutputs).fill(dir) },
+  }
+}
+
+/** Every value a body node reads must be defined inside the body or be one of the declared invariants. */
+function checkBodyScope(body: Graph, results: Value[], invariants: Value[]): void {
+  const known = new Set<string>([...body.inputs, ...body.initializers.map((i) => i.value), ...invariants].map((v) => v.name))
+  for (const node of body.nodes) {
+    for (const v of node.inputs) {
+      if (!known.has(v.name)) throw new RangeError(`Scan: the body reads ${v.name} from outside (node ${node.op}); pass it as an invariant or a scan input`)
+    }
+    for (const v of node.outputs) known.add(v.name)
+  }
+  for (const v of results) {
+    if (!known.has(v.name)) throw new RangeError(`Scan: the body returns ${v.name}, which it did not compute; pass it as an invariant`)
   }
 }

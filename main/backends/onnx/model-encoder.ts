@@ -1,7 +1,7 @@
 // Graph IR → ONNX ModelProto bytes, written field by field from the ONNX .proto field numbers.
 // Deterministic: no timestamps or random ids, nodes and initializers in creation order.
 import { ProtoWriter } from './protobuf-writer.ts'
-import type { Attr, DType, Graph, GraphNode, Initializer, Value } from './graph.ts'
+import type { Attr, DType, Graph, GraphNode, Initializer, ScanMeta, Value } from './graph.ts'
 
 /** Opset 17 is the newest whose ReduceSum and Pad forms we use and that every onnxruntime ≥ 1.14 accepts. */
 export const OPSET = 17
@@ -15,8 +15,8 @@ const MODEL = { irVersion: 1, producerName: 2, producerVersion: 3, docString: 6,
 const OPSET_ID = { domain: 1, version: 2 }
 const GRAPH = { node: 1, name: 2, initializer: 5, input: 11, output: 12 }
 const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5 }
-const ATTR = { name: 1, f: 2, i: 3, s: 4, ints: 8, type: 20 }
-const ATTR_TYPE = { float: 1, int: 2, string: 3, ints: 7 }
+const ATTR = { name: 1, f: 2, i: 3, s: 4, g: 6, ints: 8, type: 20 }
+const ATTR_TYPE = { float: 1, int: 2, string: 3, graph: 5, ints: 7 }
 const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9 }
 const VALUE_INFO = { name: 1, type: 2 }
 const TYPE = { tensorType: 1 }
@@ -39,13 +39,19 @@ function writeAttr(w: ProtoWriter, name: string, attr: Attr): void {
     case 'string':
       w.string(ATTR.s, attr.value).int(ATTR.type, ATTR_TYPE.string)
       break
+    case 'graph':
+      w.message(ATTR.g, (gw) => writeGraph(gw, attr.value, attr.value.prefix.replace(/\/$/, ''))).int(ATTR.type, ATTR_TYPE.graph)
+      break
   }
 }
 
-function writeNode(w: ProtoWriter, node: GraphNode, index: number): void {
-  for (const v of node.inputs) w.string(NODE.input, v.name)
+function writeNode(w: ProtoWriter, node: GraphNode, index: number, prefix: string): void {
+  // A Scan's invariants are listed as IR inputs (for the reverse pass) but reach the body as outer-scope names.
+  const meta = node.meta as unknown as ScanMeta
+  const inputs = node.op === 'Scan' ? node.inputs.slice(0, meta.numStates + meta.numScanInputs) : node.inputs
+  for (const v of inputs) w.string(NODE.input, v.name)
   for (const v of node.outputs) w.string(NODE.output, v.name)
-  w.string(NODE.name, `n${index}`)
+  w.string(NODE.name, `${prefix}n${index}`)
   w.string(NODE.opType, node.op)
   for (const name of Object.keys(node.attrs).sort()) w.message(NODE.attribute, (a) => writeAttr(a, name, node.attrs[name]!))
 }
@@ -70,6 +76,15 @@ function writeValueInfo(w: ProtoWriter, v: Value): void {
   )
 }
 
+/** A GraphProto: the model's main graph, or a Scan body (its node names carry the body's prefix). */
+function writeGraph(gw: ProtoWriter, g: Graph, name: string): void {
+  g.nodes.forEach((node, i) => gw.message(GRAPH.node, (nw) => writeNode(nw, node, i, g.prefix)))
+  gw.string(GRAPH.name, name)
+  for (const init of g.initializers) gw.message(GRAPH.initializer, (tw) => writeInitializer(tw, init))
+  for (const v of g.inputs) gw.message(GRAPH.input, (vw) => writeValueInfo(vw, v))
+  for (const v of g.outputs) gw.message(GRAPH.output, (vw) => writeValueInfo(vw, v))
+}
+
 export interface ModelInfo {
   name: string
   docString?: string
@@ -81,13 +96,7 @@ export function encodeModel(g: Graph, info: ModelInfo): Uint8Array {
   w.string(MODEL.producerName, 'aeddsp-studio')
   w.string(MODEL.producerVersion, '1')
   if (info.docString) w.string(MODEL.docString, info.docString)
-  w.message(MODEL.graph, (gw) => {
-    g.nodes.forEach((node, i) => gw.message(GRAPH.node, (nw) => writeNode(nw, node, i)))
-    gw.string(GRAPH.name, info.name)
-    for (const init of g.initializers) gw.message(GRAPH.initializer, (tw) => writeInitializer(tw, init))
-    for (const v of g.inputs) gw.message(GRAPH.input, (vw) => writeValueInfo(vw, v))
-    for (const v of g.outputs) gw.message(GRAPH.output, (vw) => writeValueInfo(vw, v))
-  })
+  w.message(MODEL.graph, (gw) => writeGraph(gw, g, info.name))
   w.message(MODEL.opsetImport, (o) => o.string(OPSET_ID.domain, '').int(OPSET_ID.version, OPSET))
   return w.finish()
 }
