@@ -8,7 +8,9 @@ import { writeFileAtomic } from '../common/atomic-file.ts'
 import { encodeVoiceSysex } from '../dx7/sysex.ts'
 import { matchCurvesSvg } from '../engine/curves-svg.ts'
 import { MAX_INPUT_SEC } from '../engine/match-front-end.ts'
-import { matchSample, type MatchResult } from '../engine/match.ts'
+import { matchSample, type MatchProgress, type MatchResult } from '../engine/match.ts'
+import { matchSubtractive } from '../engine/match-subtractive.ts'
+import { parseBackendKind } from '../backends/create-backend.ts'
 import { InputError } from './index.ts'
 import { integerOption } from './options.ts'
 
@@ -29,6 +31,8 @@ interface MatchCliOptions {
   name?: string
   seconds: string
   plant: string
+  backend: string
+  filter: string
   algorithm: string
   seed: string
   report?: string
@@ -63,9 +67,22 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
   const seed = integerOption('seed', opts.seed, 0, 2 ** 31 - 1)
   const algorithm = opts.algorithm === 'auto' ? 'auto' : integerOption('algorithm', opts.algorithm, 1, 32)
   if (opts.plant !== 'fm' && opts.plant !== 'subtractive') throw new InputError(`--plant ${opts.plant} is not fm or subtractive`)
-  if (opts.plant === 'subtractive') throw new InputError('--plant subtractive has no DX7 SysEx export; use --plant fm (the default)')
+  const subtractive = opts.plant === 'subtractive'
+  const outExt = extname(opts.out).toLowerCase()
+  if (subtractive && outExt !== '.json') {
+    throw new InputError(`--plant subtractive writes a JSON patch, not ${outExt ? `a ${outExt} file` : 'a file without extension'}; give --out PATCH.json (SysEx needs --plant fm)`)
+  }
+  if (!subtractive && outExt === '.json') throw new InputError('--out .json is the subtractive patch format; use --plant subtractive, or --out PATCH.syx for a DX7 patch')
+  if (opts.filter !== 'biquad' && opts.filter !== 'ladder') throw new InputError(`--filter ${opts.filter} is not biquad or ladder`)
+  let backend: 'ts' | 'ort'
+  try {
+    backend = parseBackendKind(opts.backend)
+  } catch (error) {
+    throw new InputError((error as Error).message)
+  }
   const windowSec = opts.window === undefined ? undefined : Number(opts.window)
   if (windowSec !== undefined && !(windowSec >= 0.25 && windowSec <= 1)) throw new InputError(`--window ${opts.window} is outside 0.25..1 (seconds)`)
+  if (windowSec !== undefined && subtractive) throw new InputError('--window works with --plant fm only')
   const name = opts.name ?? nameFromFile(file)
   if (name.length > 10 || !/^[\x20-\x7e]*$/.test(name)) throw new InputError(`--name "${name}" must be up to 10 printable ASCII characters`)
 
@@ -77,27 +94,29 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
   )
   const showBar = opts.progress && process.stderr.isTTY
   if (showBar) bar.start(Math.round(seconds), 0, { phase: 'start', algorithm: '-', best: '-', alpha: '-', mu: '-', sigma: '-', regime: '-' })
-  const result = await matchSample(
-    { samples, sampleRate: wav.sampleRate, key, unityNote: wav.unityNote, seconds, algorithm, seed, name, windowSec },
-    (p) => {
-      if (!showBar) return
-      bar.update(Math.min(Math.round(seconds), Math.round(p.elapsedSec)), {
-        phase: p.phase ?? '',
-        algorithm: p.algorithm ?? '-',
-        best: Number.isFinite(p.bestLoss) ? p.bestLoss.toFixed(4) : '-',
-        alpha: p.alpha.toExponential(1),
-        mu: p.mu.toFixed(2),
-        sigma: p.sigma.toExponential(1),
-        regime: p.regime,
-      })
-    },
-  )
+  const onProgress = (p: MatchProgress) => {
+    if (!showBar) return
+    bar.update(Math.min(Math.round(seconds), Math.round(p.elapsedSec)), {
+      phase: p.phase ?? '',
+      algorithm: p.algorithm ?? '-',
+      best: Number.isFinite(p.bestLoss) ? p.bestLoss.toFixed(4) : '-',
+      alpha: p.alpha.toExponential(1),
+      mu: p.mu.toFixed(2),
+      sigma: p.sigma.toExponential(1),
+      regime: p.regime,
+    })
+  }
+  const common = { samples, sampleRate: wav.sampleRate, key, unityNote: wav.unityNote, seconds, seed, name, backend }
+  const result = subtractive
+    ? await matchSubtractive({ ...common, filter: opts.filter as 'biquad' | 'ladder' }, onProgress)
+    : await matchSample({ ...common, algorithm, windowSec }, onProgress)
   if (showBar) {
     bar.update(Math.round(seconds))
     bar.stop()
   }
 
-  writeFileAtomic(opts.out, encodeVoiceSysex(result.voice))
+  if ('patch' in result) writeFileAtomic(opts.out, JSON.stringify(result.patch, null, 1) + '\n')
+  else writeFileAtomic(opts.out, encodeVoiceSysex(result.voice))
   const written = [`patch ${opts.out}`]
   if (opts.report) {
     writeFileAtomic(opts.report, JSON.stringify(result.report, null, 1))
@@ -114,9 +133,13 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
   const r = result.report
   process.stdout.write(
     [
-      `matched ${file} → "${result.voice.name}", algorithm ${result.voice.algorithm}`,
+      'patch' in result
+        ? `matched ${file} → "${result.patch.name}", subtractive plant (${result.patch.filter} filter), backend ${backend}`
+        : `matched ${file} → "${result.voice.name}", algorithm ${result.voice.algorithm}, backend ${backend}`,
       `play it at ${describeKey(result)}`,
-      `distance (log-mel, reference render of the exported patch): ${result.distance.toFixed(4)}; optimised plant ${result.plantDistance.toFixed(4)}; quantised before polish ${r.quantisedDistance.toFixed(4)}`,
+      'patch' in result
+        ? `distance (log-mel, plant render of the exported patch): ${result.distance.toFixed(4)}`
+        : `distance (log-mel, reference render of the exported patch): ${result.distance.toFixed(4)}; optimised plant ${result.plantDistance.toFixed(4)}; quantised before polish ${r.quantisedDistance.toFixed(4)}`,
       `${r.steps} controller steps${r.windows > 1 ? ` over ${r.windows} windows` : ''}, ${r.localTests.accepted}/${r.localTests.run} local tests accepted, ${r.rollbacks} rollbacks, ${r.seconds.toFixed(1)} s`,
       `wrote ${written.join(', ')}`,
       '',
@@ -129,11 +152,13 @@ export function register(program: Command): void {
     .command('match')
     .description('resynthesize a sample (WAV) into a DX7 patch')
     .argument('<sample>', 'WAV file, mono or stereo, 8..192 kHz, one note')
-    .requiredOption('--out <file>', 'output .syx (single voice)')
+    .requiredOption('--out <file>', 'output .syx (single DX7 voice), or .json with --plant subtractive')
     .option('--key <n>', 'MIDI key the patch must reproduce the sample at (default: smpl unity note, else detected pitch)')
     .option('--name <name>', 'voice name, up to 10 characters (default: from the file name)')
     .option('--seconds <s>', 'time budget in seconds', '30')
-    .option('--plant <p>', 'fm or subtractive', 'fm')
+    .option('--plant <p>', 'fm (DX7 SysEx) or subtractive (JSON patch)', 'fm')
+    .option('--filter <f>', 'subtractive plant filter: biquad or ladder', 'biquad')
+    .option('--backend <b>', 'gradient backend: ts, ort (onnxruntime) or auto', 'ts')
     .option('--algorithm <n>', 'DX7 algorithm 1..32, or auto', 'auto')
     .option('--seed <s>', 'random seed', '1')
     .option('--report <file>', 'write the JSON report (distances, key, per-step trajectories)')

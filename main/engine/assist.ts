@@ -3,7 +3,8 @@
 // voice with the user's locked knobs held, never returning a voice further from the target than the one given.
 import type { Dx7Voice } from '../dx7/voice.ts'
 import { prepareTarget } from '../dsp/loss.ts'
-import { createFm6Plant } from '../plants/fm6-plant.ts'
+import { createPlantForBackend } from '../backends/create-backend.ts'
+import type { BackendKind } from '../backends/backend.ts'
 import type { ParamSpec } from '../plants/plant.ts'
 import { voiceToFm6 } from '../plants/fm6-voice.ts'
 import { analyseTarget } from './match-front-end.ts'
@@ -46,14 +47,18 @@ function analyse(target: AssistTarget) {
   return { matchTarget, reference }
 }
 
-export function gradientHints(voice: Dx7Voice, target: AssistTarget): GradientHint[] {
+export function gradientHints(voice: Dx7Voice, target: AssistTarget, backend: BackendKind = 'ts'): GradientHint[] {
   const { matchTarget } = analyse(target)
   const { theta, structure } = voiceToFm6(voice)
-  const plant = createFm6Plant(structure)
+  const features = prepareTarget(matchTarget.samples, matchTarget.sampleRate)
+  const plant = createPlantForBackend(backend, 'fm6', { features, audio: matchTarget.samples }, structure)
   const ctx = { sampleRate: matchTarget.sampleRate, numSamples: matchTarget.samples.length, note: matchTarget.key, velocity: MATCH_VELOCITY, holdSec: matchTarget.holdSec }
-  const problem = createPlantProblem(plant, ctx, prepareTarget(matchTarget.samples, matchTarget.sampleRate))
-  const grad = new Float32Array(problem.dim)
-  problem.evaluate(theta, 1, grad)
+  const grad = new Float32Array(plant.params.length)
+  try {
+    createPlantProblem(plant, ctx, features).evaluate(theta, 1, grad)
+  } finally {
+    plant.dispose()
+  }
   // Rank by the loss change of one click of each knob (∂loss/∂θ × the θ width of one hardware step), so a
   // 0..99 level and a log-scaled ratio compare fairly.
   const perStep = plant.params.map((spec, i) => ({ spec, g: grad[i]!, click: grad[i]! * stepWidth(spec) }))
@@ -75,11 +80,12 @@ export async function assist(
   seconds: number,
   onProgress?: (p: MatchProgress) => void,
   signal?: AbortSignal,
+  backend: BackendKind = 'ts',
 ): Promise<{ voice: Dx7Voice; distanceBefore: number; distanceAfter: number }> {
   const { reference } = analyse(target)
   const distanceBefore = voiceDistance(voice, reference)
   const result = await matchSample(
-    { samples: target.samples, sampleRate: target.sampleRate, key: target.key, seconds, initialVoice: voice, lockedParams, name: voice.name, signal },
+    { samples: target.samples, sampleRate: target.sampleRate, key: target.key, seconds, initialVoice: voice, lockedParams, name: voice.name, signal, backend },
     onProgress,
   )
   if (result.distance >= distanceBefore) return { voice, distanceBefore, distanceAfter: distanceBefore }

@@ -52,8 +52,13 @@ export interface LocalTestOutcome {
   lossBefore: number
   lossAfter: number // ≤ lossBefore, equal when nothing was accepted
   structural: boolean // the accepted point came from a structural jump
+  /** What kind of copy won (undefined when nothing was accepted), and whether the ρ-blend beat the copy itself. */
+  move?: LocalMove
+  blended?: boolean
   evaluations: number
 }
+
+export type LocalMove = 'extrapolation' | 'structural' | 'coordinate' | 'global'
 
 /**
  * Runs one local test around theta (changed in place on success). currentLoss is re-measured in the same batch
@@ -76,6 +81,7 @@ export function runLocalTest(
   const points = new Float32Array(batch * dim)
   const jump = new Float32Array(dim)
   const structuralCopy: boolean[] = [false]
+  const moves: LocalMove[] = ['global']
   const smooth = [...mask.keys()].filter((i) => mask[i] && !problem.structural?.[i])
   if (smooth.length === 0) smooth.push(0)
   points.set(theta, 0)
@@ -91,6 +97,7 @@ export function runLocalTest(
         row[i] = next < 0 ? 0 : next > 1 ? 1 : next
       }
       structuralCopy.push(false)
+      moves.push('extrapolation')
       continue
     }
     const structural = problem.proposeStructural !== undefined && rng.next() < config.structuralProbability
@@ -101,6 +108,7 @@ export function runLocalTest(
     }
     const coordinateCopy = config.coordinates > 0 && b - extrapolations <= Math.round(config.coordinateShare * (config.copies - extrapolations))
     const scale = coordinateCopy ? config.coordinateScale : config.scale
+    moves.push(structural ? 'structural' : coordinateCopy ? 'coordinate' : 'global')
     const perturb = (i: number) => {
       if (!mask[i] || problem.structural?.[i]) return
       const next = row[i]! + scale * rms[problem.groups[i]!]! * rng.normal()
@@ -137,14 +145,16 @@ export function runLocalTest(
   let evaluations = batch
   let chosen: Float32Array = best
   let lossAfter = bestLoss
+  let blended = false
   if (config.rho < 1) {
     const blendLoss = problem.evaluate(blend, 1, null)[0]!.loss
     evaluations++
     if (Number.isFinite(blendLoss) && blendLoss < bestLoss) {
       chosen = blend
       lossAfter = blendLoss
+      blended = true
     }
   }
   theta.set(chosen)
-  return { tried: config.copies, accepted: true, lossBefore, lossAfter, structural: structuralCopy[bestIndex]!, evaluations }
+  return { tried: config.copies, accepted: true, lossBefore, lossAfter, structural: structuralCopy[bestIndex]!, move: moves[bestIndex], blended, evaluations }
 }

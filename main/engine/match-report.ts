@@ -39,6 +39,7 @@ export interface MatchSummary {
   seconds: number
   seed: number
   windows: number // 1 in whole-sample mode
+  plant?: string // absent: fm6 (a DX7 voice); "subtractive/biquad" etc. for a subtractive patch (algorithm 0)
 }
 
 export interface MatchReport extends MatchSummary {
@@ -50,6 +51,8 @@ export interface MatchReport extends MatchSummary {
   regimes: Record<Regime, number>
   trajectory: TrajectoryPoint[]
 }
+
+const FM_METRIC = 'multi-resolution log-mel L1 distance (natural log) between the trimmed target and the reference render of the exported voice at the key, 22.05 kHz'
 
 export class MatchTrajectory {
   private points: TrajectoryPoint[] = []
@@ -102,10 +105,10 @@ export class MatchTrajectory {
     return this.points.at(-1)
   }
 
-  toReport(summary: MatchSummary): MatchReport {
+  toReport(summary: MatchSummary, metric = FM_METRIC): MatchReport {
     return {
       version: 1,
-      metric: 'multi-resolution log-mel L1 distance (natural log) between the trimmed target and the reference render of the exported voice at the key, 22.05 kHz',
+      metric,
       ...summary,
       steps: this.seen,
       localTests: { run: this.localRun, accepted: this.localAccepted, structuralAccepted: this.structuralAccepted },

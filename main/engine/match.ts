@@ -5,9 +5,11 @@ import { resample } from '../audio/resample.ts'
 import { logMelDistance } from '../dsp/distance.ts'
 import { prepareTarget } from '../dsp/loss.ts'
 import type { Dx7Voice } from '../dx7/voice.ts'
-import { createFm6Plant } from '../plants/fm6-plant.ts'
+import { createPlantForBackend } from '../backends/create-backend.ts'
+import type { BackendKind } from '../backends/backend.ts'
 import { fm6ToVoice, voiceToFm6 } from '../plants/fm6-voice.ts'
 import type { Fm6Structure } from '../plants/fm6-controls.ts'
+import { fm6Params } from '../plants/fm6-params.ts'
 import type { Plant, RenderContext } from '../plants/plant.ts'
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerStep } from './controller.ts'
 import { lockedPlantIds } from './locked-params.ts'
@@ -28,7 +30,9 @@ export interface MatchOptions {
   key?: number // MIDI key the patch must reproduce the sample at; else unityNote, else the detected pitch
   unityNote?: number // the WAV smpl chunk's unity note, when the file has one
   seconds: number // wall-clock budget of the whole match
-  plant?: 'fm' | 'subtractive'
+  plant?: 'fm' | 'subtractive' // subtractive: matchSubtractive (match-subtractive.ts); matchSample is fm only
+  /** Which backend computes ℓ and ∂ℓ/∂θ: ts (default) or ort (onnxruntime, the same loss). */
+  backend?: BackendKind
   algorithm?: number | 'auto'
   seed?: number
   name?: string
@@ -89,8 +93,9 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     throw new RangeError(`seconds ${options.seconds} must be a positive number of seconds (e.g. 30)`)
   }
   if ((options.plant ?? 'fm') !== 'fm') {
-    throw new RangeError(`plant "${options.plant}" cannot export a DX7 patch; use plant "fm"`)
+    throw new RangeError(`plant "${options.plant}" cannot export a DX7 patch; use plant "fm", or matchSubtractive for a JSON patch`)
   }
+  const backend = options.backend ?? 'ts'
   const startMs = performance.now()
   const elapsed = () => (performance.now() - startMs) / 1000
   const seed = options.seed ?? 1
@@ -99,11 +104,17 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
   const ctx: RenderContext = { sampleRate: target.sampleRate, numSamples: target.samples.length, note: target.key, velocity: MATCH_VELOCITY, holdSec: target.holdSec }
   const ends = windowed ? planWindows(target.samples.length, target.sampleRate, { windowSec: options.windowSec!, hopSec: options.hopSec ?? options.windowSec! / 2 }) : [target.samples.length]
   const features = prepareTarget(target.samples, target.sampleRate)
-  // The problem of the window ending at `end` (the whole sample when end is its length).
-  const windowProblem = (plant: Plant, end: number, locked: string[]) =>
-    end === target.samples.length
-      ? createPlantProblem(plant, ctx, features, locked)
-      : createPlantProblem(plant, { ...ctx, numSamples: end }, prepareTarget(target.samples.subarray(0, end), target.sampleRate), locked)
+  // Every plant made here, released at the end (ort plants hold onnxruntime sessions).
+  const plants: (Plant & { dispose(): void })[] = []
+  // The problem of the window ending at `end` (the whole sample when end is its length). A plant belongs to one
+  // target on the ort backend (it keeps that target's feature tensors), so each window gets its own plant.
+  const windowProblem = (structure: Fm6Structure, end: number, locked: string[]) => {
+    const audio = end === target.samples.length ? target.samples : target.samples.subarray(0, end)
+    const windowFeatures = end === target.samples.length ? features : prepareTarget(audio, target.sampleRate)
+    const plant = createPlantForBackend(backend, 'fm6', { features: windowFeatures, audio }, structure)
+    plants.push(plant)
+    return createPlantProblem(plant, { ...ctx, numSamples: end }, windowFeatures, locked)
+  }
   const reference: ReferenceTarget = { samples: target.samples, sampleRate: target.sampleRate, key: target.key, holdSec: target.holdSec, velocity: MATCH_VELOCITY }
   const trajectory = new MatchTrajectory()
 
@@ -115,100 +126,107 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     for (const algorithm of algorithmShortList(target, options.algorithm)) structures.push({ structure: { algorithm, oscModes: [0, 0, 0, 0, 0, 0] } })
   }
 
-  const candidates: Candidate[] = structures.map(({ structure, theta }) => {
-    const plant = createFm6Plant(structure)
-    const locked = lockedPlantIds(options.lockedParams ?? [], plant.params.map((p) => p.id))
-    // The race and the starting grid use the first window: cheap, and it holds the attack.
-    const problem = windowProblem(plant, ends[0]!, locked)
-    if (theta) return { structure, problem, locked, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss }
-    const init = bestInitialTheta(problem, plant.params, structure.algorithm, target)
-    return { structure, problem, locked, theta: init.theta, loss: init.loss }
-  })
-
-  let step = 0
-  const report = (phase: MatchProgress['phase'], candidate: Candidate) => (record: ControllerStep, _sec: number, controller: { bestTheta: Float32Array }) => {
-    trajectory.push(record, elapsed(), phase!, candidate.structure.algorithm)
-    if (!onProgress) return
-    const progress: MatchProgress = {
-      step: step++,
-      elapsedSec: elapsed(),
-      loss: record.loss,
-      lossEma: record.lossEma,
-      bestLoss: record.bestLoss,
-      variance: record.variance,
-      alpha: record.alpha,
-      mu: record.mu,
-      sigma: record.sigma,
-      reward: record.reward,
-      regime: record.regime,
-      phase,
-      algorithm: candidate.structure.algorithm,
-    }
-    if (record.localTest) progress.localTest = { tried: record.localTest.tried, accepted: record.localTest.accepted }
-    if (step % PROGRESS_VOICE_EVERY === 0) progress.voice = fm6ToVoice(controller.bestTheta, candidate.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
-    onProgress(progress)
+  try {
+    return await matchWithPlants()
+  } finally {
+    for (const plant of plants) plant.dispose()
   }
 
-  const race: { algorithm: number; initialLoss: number; raceLoss: number }[] = []
-  const optimiseSec = options.seconds * (1 - POLISH_SHARE)
-  if (candidates.length > 1) {
-    const each = (options.seconds * RACE_SHARE) / candidates.length
-    for (const [index, candidate] of candidates.entries()) {
-      const initialLoss = candidate.loss
-      const result = await runController(candidate.problem, candidate.theta, { seconds: each, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + index }, report('race', candidate))
-      if (result.bestLoss < candidate.loss) {
-        candidate.theta = result.bestTheta
-        candidate.loss = result.bestLoss
+  async function matchWithPlants(): Promise<MatchResult> {
+    const candidates: Candidate[] = structures.map(({ structure, theta }) => {
+      // The race and the starting grid use the first window: cheap, and it holds the attack.
+      const locked = lockedPlantIds(options.lockedParams ?? [], fm6Params(structure.oscModes).map((p) => p.id))
+      const problem = windowProblem(structure, ends[0]!, locked)
+      if (theta) return { structure, problem, locked, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss }
+      const init = bestInitialTheta(problem, problem.plant.params, structure.algorithm, target)
+      return { structure, problem, locked, theta: init.theta, loss: init.loss }
+    })
+
+    let step = 0
+    const report = (phase: MatchProgress['phase'], candidate: Candidate) => (record: ControllerStep, _sec: number, controller: { bestTheta: Float32Array }) => {
+      trajectory.push(record, elapsed(), phase!, candidate.structure.algorithm)
+      if (!onProgress) return
+      const progress: MatchProgress = {
+        step: step++,
+        elapsedSec: elapsed(),
+        loss: record.loss,
+        lossEma: record.lossEma,
+        bestLoss: record.bestLoss,
+        variance: record.variance,
+        alpha: record.alpha,
+        mu: record.mu,
+        sigma: record.sigma,
+        reward: record.reward,
+        regime: record.regime,
+        phase,
+        algorithm: candidate.structure.algorithm,
       }
-      race.push({ algorithm: candidate.structure.algorithm, initialLoss, raceLoss: candidate.loss })
+      if (record.localTest) progress.localTest = { tried: record.localTest.tried, accepted: record.localTest.accepted }
+      if (step % PROGRESS_VOICE_EVERY === 0) progress.voice = fm6ToVoice(controller.bestTheta, candidate.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
+      onProgress(progress)
     }
-  }
-  const winner = candidates.reduce((a, b) => (b.loss < a.loss ? b : a))
-  const remaining = Math.max(0.05, optimiseSec - elapsed())
-  const config = { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }
-  const main = windowed
-    ? await runWindowed((end) => windowProblem(winner.problem.plant, end, winner.locked), ends, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
-    : await runController(winner.problem, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
-  // In windowed mode the race losses belong to the first window; the whole-sample result always wins then.
-  if (windowed || main.bestLoss < winner.loss) {
-    winner.theta = main.bestTheta
-    winner.loss = main.bestLoss
-  }
-  if (windowed) winner.problem = windowProblem(winner.problem.plant, target.samples.length, winner.locked)
 
-  const plantAudio = new Float32Array(ctx.numSamples)
-  winner.problem.plant.render(winner.theta, 1, ctx, plantAudio)
-  const plantDistance = logMelDistance(plantAudio, target.samples, target.sampleRate)
-  const quantised = fm6ToVoice(winner.theta, winner.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
-  const polishSec = Math.max(0.2, options.seconds - elapsed())
-  const polished = await polishVoice(quantised, reference, polishSec, { seed, lockedParams: lockedPlantIds(options.lockedParams ?? [], winner.problem.plant.params.map((p) => p.id)), signal: options.signal })
-  onProgress?.({ ...lastProgress(trajectory), step: step++, elapsedSec: elapsed(), phase: 'polish', voice: polished.voice, algorithm: winner.structure.algorithm })
+    const race: { algorithm: number; initialLoss: number; raceLoss: number }[] = []
+    const optimiseSec = options.seconds * (1 - POLISH_SHARE)
+    if (candidates.length > 1) {
+      const each = (options.seconds * RACE_SHARE) / candidates.length
+      for (const [index, candidate] of candidates.entries()) {
+        const initialLoss = candidate.loss
+        const result = await runController(candidate.problem, candidate.theta, { seconds: each, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + index }, report('race', candidate))
+        if (result.bestLoss < candidate.loss) {
+          candidate.theta = result.bestTheta
+          candidate.loss = result.bestLoss
+        }
+        race.push({ algorithm: candidate.structure.algorithm, initialLoss, raceLoss: candidate.loss })
+      }
+    }
+    const winner = candidates.reduce((a, b) => (b.loss < a.loss ? b : a))
+    const remaining = Math.max(0.05, optimiseSec - elapsed())
+    const config = { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }
+    const main = windowed
+      ? await runWindowed((end) => windowProblem(winner.structure, end, winner.locked), ends, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
+      : await runController(winner.problem, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
+    // In windowed mode the race losses belong to the first window; the whole-sample result always wins then.
+    if (windowed || main.bestLoss < winner.loss) {
+      winner.theta = main.bestTheta
+      winner.loss = main.bestLoss
+    }
+    if (windowed) winner.problem = windowProblem(winner.structure, target.samples.length, winner.locked)
 
-  const renderSampleRate = options.sampleRate
-  const render = resample(renderForTarget(polished.voice, reference), reference.sampleRate, renderSampleRate)
-  return {
-    voice: polished.voice,
-    key: target.key,
-    keySource: target.keySource,
-    f0Hz: target.f0Hz,
-    distance: polished.distance,
-    plantDistance,
-    render,
-    renderSampleRate,
-    report: trajectory.toReport({
-      target: describeTarget(target),
-      algorithms: race,
-      algorithm: winner.structure.algorithm,
-      plantLoss: winner.loss,
-      plantDistance,
-      quantisedDistance: polished.distanceBefore,
+    const plantAudio = new Float32Array(ctx.numSamples)
+    winner.problem.plant.render(winner.theta, 1, ctx, plantAudio)
+    const plantDistance = logMelDistance(plantAudio, target.samples, target.sampleRate)
+    const quantised = fm6ToVoice(winner.theta, winner.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
+    const polishSec = Math.max(0.2, options.seconds - elapsed())
+    const polished = await polishVoice(quantised, reference, polishSec, { seed, lockedParams: lockedPlantIds(options.lockedParams ?? [], winner.problem.plant.params.map((p) => p.id)), signal: options.signal })
+    onProgress?.({ ...lastProgress(trajectory), step: step++, elapsedSec: elapsed(), phase: 'polish', voice: polished.voice, algorithm: winner.structure.algorithm })
+
+    const renderSampleRate = options.sampleRate
+    const render = resample(renderForTarget(polished.voice, reference), reference.sampleRate, renderSampleRate)
+    return {
+      voice: polished.voice,
+      key: target.key,
+      keySource: target.keySource,
+      f0Hz: target.f0Hz,
       distance: polished.distance,
-      polishEvaluations: polished.evaluations,
-      evaluations: main.evaluations,
-      seconds: elapsed(),
-      seed,
-      windows: ends.length,
-    }),
+      plantDistance,
+      render,
+      renderSampleRate,
+      report: trajectory.toReport({
+        target: describeTarget(target),
+        algorithms: race,
+        algorithm: winner.structure.algorithm,
+        plantLoss: winner.loss,
+        plantDistance,
+        quantisedDistance: polished.distanceBefore,
+        distance: polished.distance,
+        polishEvaluations: polished.evaluations,
+        evaluations: main.evaluations,
+        seconds: elapsed(),
+        seed,
+        windows: ends.length,
+      }),
+    }
   }
 }
 

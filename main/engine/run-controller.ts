@@ -24,7 +24,8 @@ export async function runController(
   while (!budget.exhausted(controller.evaluations) && controller.stepIndex < (limits.maxSteps ?? Infinity)) {
     const byTime = budget.elapsedSec() / limits.seconds
     const bySteps = limits.maxSteps ? controller.stepIndex / limits.maxSteps : 0
-    const record = controller.step(Math.min(1, Math.max(byTime, bySteps)))
+    const byEvaluations = limits.maxEvaluations ? controller.evaluations / limits.maxEvaluations : 0
+    const record = controller.step(Math.min(1, Math.max(byTime, bySteps, byEvaluations)))
     budget.record(record.bestLoss, controller.evaluations)
     onStep?.(record, budget.elapsedSec(), controller)
     await budget.maybeYield()

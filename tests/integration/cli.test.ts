@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url'
 import { parseSysex, encodeVoiceSysex } from '../../main/dx7/sysex.ts'
 import { readWav } from '../../main/audio/wav.ts'
 import { initVoice } from '../../main/dx7/voice.ts'
+import { encodeWav } from '../../main/audio/wav.ts'
+import { createSubtractivePlant } from '../../main/plants/subtractive-plant.ts'
+import { toNormalised } from '../../main/plants/param-scale.ts'
+import { parseSubtractivePatch } from '../../main/plants/subtractive-patch.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const FACTORY = join(ROOT, '../shared/banks/rom1a-factory.syx')
@@ -136,4 +140,39 @@ test('render rejects bad options with exit 2', () => {
   assertBadInput(aeddsp('render', FACTORY, '--format', 'mp3', '--out', file('x.wav')), /--format mp3 is not float or pcm16/)
   assertBadInput(aeddsp('render', FACTORY, '--rate', 'fast', '--out', file('x.wav')), /--rate fast is outside 8000..192000/)
   assert.equal(existsSync(join(dir, 'x.wav')), false)
+})
+
+/** A note of the subtractive plant itself: a filtered saw with a percussive envelope, at key 57 (220 Hz). */
+function subtractiveNote(): Uint8Array {
+  const plant = createSubtractivePlant({ filter: 'biquad' })
+  const values: Record<string, number> = { sawLevel: 1, cutoffHz: 1200, resonance: 0.3, decaySec: 0.25, sustain: 0.2, releaseSec: 0.1, gainDb: -18 }
+  const theta = Float32Array.from(plant.params, (p) => toNormalised(p, values[p.id] ?? p.initial))
+  const ctx = { sampleRate: 22050, numSamples: 11025, note: 57, velocity: 100, holdSec: 0.4 }
+  const audio = new Float32Array(ctx.numSamples)
+  plant.render(theta, 1, ctx, audio)
+  return encodeWav(audio, ctx.sampleRate, { format: 'pcm16' })
+}
+
+// Stated distance for the subtractive match of its own plant's note: below 0.15 (log-mel L1; the starting grid's
+// best point scores about 0.3 here, a semitone's detuning of a sine ≈ 0.1).
+test('match --plant subtractive writes a JSON patch, its render and report; .syx is refused', () => {
+  const wav = file('sub.wav', subtractiveNote())
+  const out = file('sub.json')
+  const r = aeddsp('match', wav, '--plant', 'subtractive', '--out', out, '--seconds', '2', '--wav', file('sub-render.wav'), '--report', file('sub-report.json'), '--no-progress')
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, /subtractive plant \(biquad filter\)/)
+  assert.match(r.stdout, /key 57 \(A3\) from the detected pitch/)
+  const { patch } = parseSubtractivePatch(readFileSync(out, 'utf8'))
+  assert.equal(patch.name, 'SUB')
+  const distance = Number(/plant render of the exported patch\): ([\d.]+)/.exec(r.stdout)?.[1])
+  assert.ok(distance < 0.15, `distance ${distance}`)
+  const report = JSON.parse(readFileSync(join(dir, 'sub-report.json'), 'utf8'))
+  assert.equal(report.plant, 'subtractive/biquad')
+  assert.ok(Math.abs(report.distance - distance) < 1e-4 && report.trajectory.length > 0)
+  assert.equal(readWav(join(dir, 'sub-render.wav')).sampleRate, 22050)
+
+  assertBadInput(aeddsp('match', wav, '--plant', 'subtractive', '--out', file('sub.syx')), /--plant subtractive writes a JSON patch, not a \.syx file; give --out PATCH\.json/)
+  assertBadInput(aeddsp('match', wav, '--out', file('fm.json')), /--out \.json is the subtractive patch format; use --plant subtractive/)
+  assertBadInput(aeddsp('match', wav, '--plant', 'subtractive', '--filter', 'comb', '--out', file('sub2.json')), /--filter comb is not biquad or ladder/)
+  assert.equal(existsSync(join(dir, 'sub.syx')) || existsSync(join(dir, 'sub2.json')), false)
 })
