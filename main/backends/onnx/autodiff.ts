@@ -2,7 +2,7 @@
 // `wrt` and `y` to the same graph, so one ONNX model returns both the value and its gradient.
 // Each rule below is the textbook VJP; tests/unit/backends/autodiff.test.ts checks every op against central
 // finite differences evaluated by onnxruntime.
-import { type Graph, type GraphNode, type Value, sizeOf } from './graph.ts'
+import { type Graph, type GraphNode, type ScanMeta, type Value, scanAttrs, sizeOf } from './graph.ts'
 
 type Vjp = (g: Graph, node: GraphNode, dy: Value) => (Value | null)[]
 
@@ -121,15 +121,16 @@ const rules: Record<string, Vjp> = {
     })
     return [out, null]
   },
-  // Scatter-add of the output gradient back to the gathered positions (overlapping frames add up).
+  // Scatter-add of the output gradient back to the gathered positions (overlapping frames and repeated table
+  // indices add up). Constant indices come from meta; computed ones (gatherAt) are the node's second input.
   Gather: (g, n, dy) => {
     const x = n.inputs[0]!
-    const { axis, indices, indexShape } = n.meta as { axis: number; indices: number[]; indexShape: number[] }
-    const count = sizeOf(indexShape)
+    const { axis, indices, indexShape, dynamic } = n.meta as { axis: number; indices: number[]; indexShape: number[]; dynamic?: boolean }
+    const count = sizeOf(dynamic ? n.inputs[1]!.shape : indexShape)
     const flatShape = [...x.shape.slice(0, axis), count, ...x.shape.slice(axis + 1)]
     const updates = g.reshape(dy, flatShape)
     const idxShape = flatShape.map((d, i) => (i === axis ? d : 1))
-    const idx = g.expand(g.int64s(indices, idxShape), flatShape)
+    const idx = g.expand(dynamic ? g.reshape(n.inputs[1]!, idxShape) : g.int64s(indices, idxShape), flatShape)
     const zeros = g.expand(g.scalar(0), x.shape)
     const out = g.node('ScatterElements', [zeros, idx, updates], x.shape, 'float32', {
       axis: { kind: 'int', value: axis },
@@ -153,10 +154,77 @@ const rules: Record<string, Vjp> = {
     return [g.mul(g.slice(spectrum, r - 1, 0, 1), length)]
   },
   Expand: (g, n, dy) => [ub(g, dy, n.inputs[0]!), null],
+  // Piecewise constant: zero gradient almost everywhere (phase wrapping, table indices).
+  Floor: () => [null],
+  Round: () => [null],
+  Cast: () => [null],
+  // fmod(a, b) = a − b·trunc(a/b): ∂/∂a = 1, ∂/∂b = −trunc(a/b), trunc(q) = sign(q)·floor(|q|).
+  Mod: (g, n, dy) => {
+    const [a, b] = n.inputs as [Value, Value]
+    const q = g.div(a, b)
+    const trunc = g.mul(g.sign(q), g.floor(g.abs(q)))
+    return [ub(g, dy, a), ub(g, g.neg(g.mul(dy, trunc)), b)]
+  },
+}
+
+/**
+ * The VJP of a Scan is a Scan in the opposite direction whose body is the VJP of the forward body. The forward
+ * Scan is made to also emit the state entering each iteration (its trajectory); the reverse body rebuilds the
+ * forward step from that state and the same slices (one recomputation per iteration, no tape), seeds it with
+ * the carried ∂/∂state and this iteration's ∂/∂outputs, and carries ∂/∂state one step back. Invariants'
+ * gradients are summed over iterations in extra carried states. Only float32 states, inputs and invariants
+ * carry gradients; integer states (counters, indices) are still rebuilt from the trajectory.
+ */
+function scanVjp(g: Graph, node: GraphNode, dys: (Value | null)[]): (Value | null)[] {
+  const meta = node.meta as unknown as ScanMeta
+  const { body, numStates: N, numScanInputs: M, numOutputs: O, length } = meta
+  const states0 = node.inputs.slice(0, N)
+  const xs = node.inputs.slice(N, N + M)
+  const cs = node.inputs.slice(N + M)
+  if (!meta.trajectory) {
+    const sIn = body.inputs.slice(0, N)
+    sIn.forEach((s, i) => body.output(s, `${body.prefix}traj${i}`))
+    meta.trajectory = sIn.map((s) => ({ name: g.fresh('scan_traj'), shape: [length, ...s.shape], dtype: s.dtype }))
+    node.outputs.push(...meta.trajectory)
+    node.attrs = scanAttrs(body, M, O + N, meta.reverse ? 1 : 0)
+  }
+  const isFloat = (v: Value) => v.dtype === 'float32'
+  const fs = states0.flatMap((s, i) => (isFloat(s) ? [i] : []))
+  const fx = xs.flatMap((x, i) => (isFloat(x) ? [i] : []))
+  const fc = cs.flatMap((c, i) => (isFloat(c) ? [i] : []))
+  const fo = dys.slice(N, N + O).flatMap((d, i) => (d ? [i] : []))
+  const zeros = (v: Value) => g.expand(g.scalar(0), v.shape)
+  const back = g.scan({
+    states: [...fs.map((i) => dys[i] ?? zeros(states0[i]!)), ...fc.map((k) => zeros(cs[k]!))],
+    scanInputs: [...meta.trajectory, ...xs, ...fo.map((o) => dys[N + o]!)],
+    invariants: cs,
+    reverse: !meta.reverse,
+    body: (b, carry, slices, inv) => {
+      const sT = slices.slice(0, N)
+      const xT = slices.slice(N, N + M)
+      const dyT = slices.slice(N + M)
+      const step = meta.build(b, sT, xT, inv)
+      const seeds: [Value, Value][] = [
+        ...fs.map((i, j): [Value, Value] => [step.states[i]!, carry[j]!]),
+        ...fo.map((o, j): [Value, Value] => [step.outputs[o]!, dyT[j]!]),
+      ]
+      const wrt = [...fs.map((i) => sT[i]!), ...fx.map((i) => xT[i]!), ...fc.map((k) => inv[k]!)]
+      const d = backprop(b, seeds, wrt)
+      const dS = d.slice(0, fs.length)
+      const dX = d.slice(fs.length, fs.length + fx.length)
+      const dC = d.slice(fs.length + fx.length)
+      return { states: [...dS, ...dC.map((dc, j) => b.add(carry[fs.length + j]!, dc))], outputs: dX }
+    },
+  })
+  const out: (Value | null)[] = node.inputs.map(() => null)
+  fs.forEach((i, j) => (out[i] = back.states[j]!))
+  fc.forEach((k, j) => (out[N + M + k] = back.states[fs.length + j]!))
+  fx.forEach((i, j) => (out[N + i] = back.outputs[j]!))
+  return out
 }
 
 /** The ops the reverse-mode pass can differentiate (non-float ops such as comparisons never carry gradient). */
-export const differentiableOps: readonly string[] = Object.keys(rules)
+export const differentiableOps: readonly string[] = [...Object.keys(rules), 'Scan']
 
 /**
  * Appends ∂(Σ seed·y)/∂wrt to the graph. With y a vector of per-candidate losses and no seed, the seed is all
@@ -164,24 +232,42 @@ export const differentiableOps: readonly string[] = Object.keys(rules)
  * Inputs that y does not depend on get a zero gradient.
  */
 export function gradients(g: Graph, y: Value, wrt: readonly Value[], seed?: Value): Value[] {
+  return backprop(g, [[y, seed ?? g.expand(g.scalar(1), y.shape)]], wrt)
+}
+
+/**
+ * General reverse pass: ∂(Σ_k ⟨seed_k, y_k⟩)/∂wrt for several (y, seed) pairs (a Scan body's states and
+ * outputs). A y may itself be one of `wrt` (a pass-through state).
+ */
+export function backprop(g: Graph, seeds: readonly (readonly [Value, Value])[], wrt: readonly Value[]): Value[] {
   const needed = new Set<string>(wrt.map((v) => v.name))
   const onPath: GraphNode[] = []
   for (const node of g.nodes) {
-    if (node.inputs.some((v) => needed.has(v.name)) && node.outputs[0]!.dtype === 'float32') {
+    if (node.inputs.some((v) => needed.has(v.name)) && node.outputs.some((v) => v.dtype === 'float32')) {
       for (const out of node.outputs) needed.add(out.name)
       onPath.push(node)
     }
   }
-  if (!needed.has(y.name)) return wrt.map((v) => g.expand(g.scalar(0), v.shape))
   const grads = new Map<string, Value>()
-  grads.set(y.name, seed ?? g.expand(g.scalar(1), y.shape))
+  for (const [y, seed] of seeds) {
+    if (!needed.has(y.name)) continue
+    const prev = grads.get(y.name)
+    grads.set(y.name, prev ? g.add(prev, seed) : seed)
+  }
   for (let i = onPath.length - 1; i >= 0; i--) {
     const node = onPath[i]!
-    const dy = grads.get(node.outputs[0]!.name)
-    if (!dy) continue
-    const rule = rules[node.op]
-    if (!rule) throw new RangeError(`autodiff: no gradient rule for ${node.op}; add one to main/backends/onnx/autodiff.ts`)
-    const dxs = rule(g, node, dy)
+    const dys = node.outputs.map((o) => grads.get(o.name) ?? null)
+    let dxs: (Value | null)[]
+    if (node.op === 'Scan') {
+      if (dys.every((d) => !d)) continue
+      dxs = scanVjp(g, node, dys)
+    } else {
+      const dy = dys[0]
+      if (!dy) continue
+      const rule = rules[node.op]
+      if (!rule) throw new RangeError(`autodiff: no gradient rule for ${node.op}; add one to main/backends/onnx/autodiff.ts`)
+      dxs = rule(g, node, dy)
+    }
     node.inputs.forEach((x, k) => {
       const dx = dxs[k]
       if (!dx || !needed.has(x.name) || x.dtype !== 'float32') return

@@ -40,7 +40,77 @@ const cases: GradCase[] = [
   { name: 'CumSum', inputs: [{ shape: [2, 4], values: signed }], build: (g, [a]) => g.mul(g.cumsum(a!, 1), g.cumsum(a!, 1, true)) },
   { name: 'DFT', inputs: [{ shape: [2, 8], values: signed }], build: (g, [a]) => g.mul(g.rdft(a!), g.rdft(a!)) },
   { name: 'Expand', inputs: [{ shape: [3, 1], values: signed }], build: (g, [a]) => g.expand(a!, [2, 3, 4]) },
+  // Values sit ≥ 0.05 from the integers (and half-integers for Round), so the FD step never crosses a jump.
+  { name: 'Floor+Round', inputs: [{ shape: [5], values: (i) => 0.3 + 0.77 * i }], build: (g, [a]) => g.add(g.mul(g.floor(a!), a!), g.mul(g.round(a!), g.sin(a!))) },
+  { name: 'Mod', inputs: [{ shape: [4], values: (i) => [2.3, -2.3, 5.6, -0.7][i]! }, { shape: [4], values: (i) => [0.9, 0.9, -1.5, 2][i]! }], build: (g, [a, b]) => g.fmod(a!, b!) },
+  {
+    name: 'Gather with computed indices (table interpolation)',
+    inputs: [{ shape: [8], values: signed }, { shape: [2, 3], values: (i) => 0.3 + 1.1 * i }],
+    build: (g, [table, pos]) => {
+      const i0 = g.floor(pos!)
+      const frac = g.sub(pos!, i0)
+      const a = g.gatherAt(table!, g.cast(i0, 'int64'), 0)
+      const b = g.gatherAt(table!, g.cast(g.add(i0, 1), 'int64'), 0)
+      return g.add(a, g.mul(frac, g.sub(b, a)))
+    },
+  },
+  { name: 'Cast', inputs: [{ shape: [3], values: (i) => 0.4 + i }], build: (g, [a]) => g.mul(g.cast(g.cast(a!, 'int64'), 'float32'), a!) },
 ]
+
+// Scan: both recurrences of tests/unit/backends/scan.test.ts, forward and reverse, through the stacked outputs
+// and the final state, with a differentiable invariant and initial state (T = 5, B = 2).
+for (const reverse of [false, true]) {
+  cases.push({
+    name: `Scan one-pole IIR${reverse ? ' reverse' : ''}`,
+    inputs: [{ shape: [5, 2], values: signed }, { shape: [2], values: (i) => [0.6, -0.4][i]! }, { shape: [2], values: pos }],
+    build: (g, [x, a, y0]) => {
+      const { states, outputs } = g.scan({
+        states: [y0!], scanInputs: [x!], invariants: [a!], reverse,
+        body: (b, [y], [xn], [coef]) => {
+          const next = b.add(b.mul(coef!, y!), b.mul(b.sub(1, coef!), xn!))
+          return { states: [next], outputs: [next] }
+        },
+      })
+      return g.add(outputs[0]!, g.mul(states[0]!, 0.5))
+    },
+  })
+  cases.push({
+    name: `Scan sin recurrence${reverse ? ' reverse' : ''}`,
+    inputs: [{ shape: [6, 2], values: signed }, { shape: [1], values: () => 0.9 }, { shape: [6], values: pos }],
+    build: (g, [x, a, w]) => {
+      const { outputs } = g.scan({
+        // An int64 counter state rides along: rebuilt from the trajectory, no gradient.
+        states: [g.expand(g.scalar(0.2), [2]), g.int64s([0])], scanInputs: [x!, g.reshape(w!, [6, 1])], invariants: [a!], reverse,
+        body: (b, [y, count], [xn, wn], [coef]) => {
+          const next = b.sin(b.add(xn!, b.mul(coef!, y!)))
+          return { states: [next, b.node('Add', [count!, b.int64s([1])], [1], 'int64')], outputs: [next, b.mul(b.mul(next, next), wn!)] }
+        },
+      })
+      return g.concat([outputs[0]!, outputs[1]!], 1)
+    },
+  })
+}
+// A body reading a table invariant at a computed index (the oscillator pattern): gradients reach the table.
+// The table is linear in its index, so the interpolation has no kinks for the FD step to cross, and the
+// phase stays below 1 (no wrap jump).
+cases.push({
+  name: 'Scan with Gather of an invariant table',
+  inputs: [{ shape: [8], values: (i) => 0.8 - 0.23 * i }, { shape: [4, 2], values: (i) => 0.05 + 0.02 * i }],
+  build: (g, [table, inc]) => {
+    const { outputs } = g.scan({
+      states: [g.expand(g.scalar(0.31), [2])], scanInputs: [inc!], invariants: [table!],
+      body: (b, [phase], [dp], [tab]) => {
+        const p = b.frac(b.add(phase!, dp!))
+        const pos = b.mul(p, 7)
+        const i0 = b.floor(pos)
+        const lo = b.gatherAt(tab!, b.cast(i0, 'int64'), 0)
+        const hi = b.gatherAt(tab!, b.cast(b.add(i0, 1), 'int64'), 0)
+        return { states: [p], outputs: [b.mul(b.add(lo, b.mul(b.sub(pos, i0), b.sub(hi, lo))), p)] }
+      },
+    })
+    return outputs[0]!
+  },
+})
 
 for (const c of cases) {
   test(`reverse-mode gradient of ${c.name} matches central finite differences`, async () => {
