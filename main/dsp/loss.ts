@@ -19,7 +19,7 @@
 // Framing: each FFT size hops by max(hopSize, fftSize/maxOverlap); frames are centred, zeros outside the signal.
 import { createStftLayout, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
 import { applyMel, applyMelTranspose, melFilterbank, type MelFilterbank } from './mel.ts'
-import { spectralStats, spectralStatsBackward, type SpectralStatTracks } from './spectral-stats-fused.ts'
+import { createSpectralStatsCache, spectralStats, spectralStatsBackward, type SpectralStatsCache, type SpectralStatTracks } from './spectral-stats-fused.ts'
 
 export interface LossWeights { logMel: number; centroid: number; rolloff: number; flatness: number; peakiness: number; stft: number }
 
@@ -103,9 +103,11 @@ interface TargetState {
   stats: StatTrack[]
   statValues: SpectralStatTracks // views of stats[].value / .grad by name (null where a term is off)
   statGrads: SpectralStatTracks
+  statCache: SpectralStatsCache // the candidate's sums from the statistics' forward, for their backward
   frameGate: Float64Array // per frame of resolutions[0]
   gateSum: number
   gradAccum: Float64Array
+  audio: Float32Array // a copy of the target audio, so another thread can prepare the same target (targetAudio)
 }
 
 const states = new WeakMap<TargetFeatures, TargetState>()
@@ -201,10 +203,21 @@ export function prepareTarget(audio: Float32Array, sampleRate: number, config?: 
 
   const target: TargetFeatures = Object.freeze({ sampleRate, numSamples, config: cfg })
   states.set(target, {
-    resolutions, stats, statValues, statGrads, frameGate, gateSum,
+    resolutions, stats, statValues, statGrads, statCache: createSpectralStatsCache(), frameGate, gateSum,
     gradAccum: new Float64Array(numSamples),
+    audio: audio.slice(),
   })
   return target
+}
+
+/**
+ * The audio a target was prepared from (a copy kept by prepareTarget; do not write into it): with the target's
+ * sampleRate and config, what another thread needs to call prepareTarget for the same features.
+ */
+export function targetAudio(target: TargetFeatures): Float32Array {
+  const state = states.get(target)
+  if (!state) throw new TypeError('target features were not made by prepareTarget in this thread; call prepareTarget(audio, sampleRate) here first')
+  return state.audio
 }
 
 /** The hop (samples) used at `fftSize`: hopSize, raised so overlap stays ≤ maxOverlap. */
@@ -262,7 +275,7 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
     if (weights.stft > 0) stftSum += stftTerm(res, logEps, wantGrad ? weights.stft / numRes : 0)
 
     if (r === 0 && state.stats.length > 0) {
-      spectralStats(res.power, frames, bins, state.statValues)
+      spectralStats(res.power, frames, bins, state.statValues, state.statCache)
       for (const track of state.stats) {
         const gateSum = Math.max(state.gateSum, 1e-12)
         const scale = weights[track.name] / gateSum
@@ -275,7 +288,7 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
         }
         terms[track.name] = sum / gateSum
       }
-      if (wantGrad) spectralStatsBackward(res.power, frames, bins, state.statGrads, res.gradPower)
+      if (wantGrad) spectralStatsBackward(res.power, frames, bins, state.statGrads, res.gradPower, state.statCache)
     }
 
     if (wantGrad) powerSpectrogramBackward(audio, res.layout, res.spectra, res.gradPower, accum)

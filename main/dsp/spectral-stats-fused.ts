@@ -21,11 +21,48 @@ export interface SpectralStatTracks {
   peakiness: Float64Array | null
 }
 
-/** Writes every non-null track of `out` (frames values each), as spectralCentroid, spectralRolloff, … would. */
-export function spectralStats(power: Float64Array, frames: number, bins: number, out: SpectralStatTracks): void {
+/**
+ * What the forward pass leaves for the backward one, so the backward does not walk every bin again to rebuild
+ * the sums and magnitudes (that pass was half of the backward's time). Valid for the `power` array it was
+ * filled from, until that array changes; spectralStatsBackward checks the array and its shape, not its contents.
+ */
+export interface SpectralStatsCache {
+  power: Float64Array | null
+  frames: number
+  bins: number
+  /** per frame: Σ P, Σ q, Σ q², Σ m, Σ k·m (q = P + floor, m = √q; the last two only with the centroid) */
+  sums: Float64Array
+  /** m = √q per bin (frames × bins), only with the centroid */
+  mag: Float64Array
+  hasMag: boolean
+}
+
+export function createSpectralStatsCache(): SpectralStatsCache {
+  return { power: null, frames: 0, bins: 0, sums: new Float64Array(0), mag: new Float64Array(0), hasMag: false }
+}
+
+const SUMS = 5
+
+/**
+ * Writes every non-null track of `out` (frames values each), as spectralCentroid, spectralRolloff, … would.
+ * With a `cache`, also keeps the per-frame sums (and magnitudes) for spectralStatsBackward on the same power.
+ */
+export function spectralStats(power: Float64Array, frames: number, bins: number, out: SpectralStatTracks, cache?: SpectralStatsCache): void {
   const { centroid, rolloff, flatness, peakiness } = out
   const dNu = 1 / (bins - 1)
   const logBins = Math.log(bins)
+  let sums: Float64Array | null = null
+  let mag: Float64Array | null = null
+  if (cache !== undefined) {
+    if (cache.sums.length < frames * SUMS) cache.sums = new Float64Array(frames * SUMS)
+    if (centroid !== null && cache.mag.length < frames * bins) cache.mag = new Float64Array(frames * bins)
+    cache.power = power
+    cache.frames = frames
+    cache.bins = bins
+    cache.hasMag = centroid !== null
+    sums = cache.sums
+    mag = centroid !== null ? cache.mag : null
+  }
   for (let f = 0; f < frames; f++) {
     const p = f * bins
     let sumP = 0
@@ -33,19 +70,36 @@ export function spectralStats(power: Float64Array, frames: number, bins: number,
     let sumQ2 = 0
     let sumM = 0
     let weightedM = 0
-    for (let k = 0; k < bins; k++) {
-      const x = power[p + k]!
-      const q = x + STATS_POWER_FLOOR
-      sumP += x
-      sumQ += q
-      sumQ2 += q * q
-      if (centroid !== null) {
+    if (centroid !== null) {
+      for (let k = 0; k < bins; k++) {
+        const x = power[p + k]!
+        const q = x + STATS_POWER_FLOOR
+        sumP += x
+        sumQ += q
+        sumQ2 += q * q
         const m = Math.sqrt(q)
+        if (mag !== null) mag[p + k] = m
         sumM += m
         weightedM += k * m
       }
+      centroid[f] = (weightedM * dNu) / sumM
+    } else {
+      for (let k = 0; k < bins; k++) {
+        const x = power[p + k]!
+        const q = x + STATS_POWER_FLOOR
+        sumP += x
+        sumQ += q
+        sumQ2 += q * q
+      }
     }
-    if (centroid !== null) centroid[f] = (weightedM * dNu) / sumM
+    if (sums !== null) {
+      const s = f * SUMS
+      sums[s] = sumP
+      sums[s + 1] = sumQ
+      sums[s + 2] = sumQ2
+      sums[s + 3] = sumM
+      sums[s + 4] = weightedM
+    }
     if (peakiness !== null) peakiness[f] = (logBins + Math.log(sumQ2) - 2 * Math.log(sumQ)) / logBins
     if (rolloff !== null) rolloff[f] = rolloffOfFrame(power, p, bins, sumQ)
     if (flatness !== null) flatness[f] = stats.logFlatnessOfFrame(power, p, bins, sumP)
@@ -54,14 +108,20 @@ export function spectralStats(power: Float64Array, frames: number, bins: number,
 
 const scratch = { bins: 0, invMag: new Float64Array(0), invQ: new Float64Array(0) }
 
-/** ADDS Σ_stat ∂L/∂stat · ∂stat/∂power into gradPower, given each statistic's per-frame gradient (null = 0). */
-export function spectralStatsBackward(power: Float64Array, frames: number, bins: number, grads: SpectralStatTracks, gradPower: Float64Array): void {
+/**
+ * ADDS Σ_stat ∂L/∂stat · ∂stat/∂power into gradPower, given each statistic's per-frame gradient (null = 0).
+ * `cache`: the one spectralStats filled from this same `power` (used when it matches; otherwise ignored). The
+ * result is bit-identical either way: the cached sums and magnitudes are the ones the backward would rebuild.
+ */
+export function spectralStatsBackward(power: Float64Array, frames: number, bins: number, grads: SpectralStatTracks, gradPower: Float64Array, cache?: SpectralStatsCache): void {
   if (scratch.bins !== bins) {
     scratch.bins = bins
     scratch.invMag = new Float64Array(bins)
     scratch.invQ = new Float64Array(bins)
   }
   const { invMag, invQ } = scratch
+  const cached = cache !== undefined && cache.power === power && cache.frames === frames && cache.bins === bins
+  const cachedMag = cached && cache.hasMag
   const dNu = 1 / (bins - 1)
   const logBins = Math.log(bins)
   for (let f = 0; f < frames; f++) {
@@ -71,32 +131,37 @@ export function spectralStatsBackward(power: Float64Array, frames: number, bins:
     const gP = grads.peakiness !== null ? grads.peakiness[f]! : 0
     if (gC === 0 && gR === 0 && gF === 0 && gP === 0) continue
     const p = f * bins
-    let sumP = 0
-    let sumQ = 0
-    let sumQ2 = 0
-    let sumM = 0
-    let weightedM = 0
-    if (gC !== 0) {
-      for (let k = 0; k < bins; k++) {
-        const x = power[p + k]!
-        const q = x + STATS_POWER_FLOOR
-        sumP += x
-        sumQ += q
-        sumQ2 += q * q
-        const m = Math.sqrt(q)
-        invMag[k] = 1 / m
-        sumM += m
-        weightedM += k * m
-      }
+    let sumP: number
+    let sumQ: number
+    let sumQ2: number
+    let sumM: number
+    let weightedM: number
+    // magnitudes 1/m_k for the centroid term: from the cache, or rebuilt (null = the centroid term is 0)
+    let inv: Float64Array | null = null
+    if (cached && (gC === 0 || cachedMag)) {
+      const s = f * SUMS
+      const sums = cache.sums
+      sumP = sums[s]!
+      sumQ = sums[s + 1]!
+      sumQ2 = sums[s + 2]!
+      sumM = sums[s + 3]!
+      weightedM = sums[s + 4]!
     } else {
+      sumP = sumQ = sumQ2 = sumM = weightedM = 0
       for (let k = 0; k < bins; k++) {
         const x = power[p + k]!
         const q = x + STATS_POWER_FLOOR
         sumP += x
         sumQ += q
         sumQ2 += q * q
-        invMag[k] = 0
+        if (gC !== 0) {
+          const m = Math.sqrt(q)
+          invMag[k] = 1 / m
+          sumM += m
+          weightedM += k * m
+        }
       }
+      if (gC !== 0) inv = invMag
     }
     // centroid: ∂c/∂P_k = (ν_k − c)/(2·Σm·m_k)
     const c = gC !== 0 ? (weightedM * dNu) / sumM : 0
@@ -111,16 +176,30 @@ export function spectralStatsBackward(power: Float64Array, frames: number, bins:
       const floor = (FLATNESS_RELATIVE_FLOOR * sumP) / bins + STATS_POWER_FLOOR
       let sumInv = 0
       for (let k = 0; k < bins; k++) {
-        const inv = 1 / (power[p + k]! + floor)
-        invQ[k] = inv
-        sumInv += inv
+        const iq = 1 / (power[p + k]! + floor)
+        invQ[k] = iq
+        sumInv += iq
       }
       common = gF * ((FLATNESS_RELATIVE_FLOOR * sumInv) / (bins * bins) - (1 + FLATNESS_RELATIVE_FLOOR) / (bins * (sumP / bins + floor)))
     } else invQ.fill(0)
     const constant = common - pB
-    for (let k = 0; k < bins; k++) {
-      const q = power[p + k]! + STATS_POWER_FLOOR
-      gradPower[p + k]! += cScale * (k * dNu - c) * invMag[k]! + pA * q + perBin * invQ[k]! + constant
+    // the same sum in the same order in every branch (a zero centroid term adds exactly nothing)
+    if (gC === 0) {
+      for (let k = 0; k < bins; k++) {
+        const q = power[p + k]! + STATS_POWER_FLOOR
+        gradPower[p + k]! += pA * q + perBin * invQ[k]! + constant
+      }
+    } else if (inv !== null) {
+      for (let k = 0; k < bins; k++) {
+        const q = power[p + k]! + STATS_POWER_FLOOR
+        gradPower[p + k]! += cScale * (k * dNu - c) * inv[k]! + pA * q + perBin * invQ[k]! + constant
+      }
+    } else {
+      const mag = cache!.mag
+      for (let k = 0; k < bins; k++) {
+        const q = power[p + k]! + STATS_POWER_FLOOR
+        gradPower[p + k]! += cScale * (k * dNu - c) * (1 / mag[p + k]!) + pA * q + perBin * invQ[k]! + constant
+      }
     }
     if (gR !== 0) rolloffFrameBackward(power, p, bins, sumQ, gR, gradPower)
   }

@@ -1,11 +1,12 @@
 // Builds a Plant (plant.ts) from a DifferentiableSynth: batched render and loss + exact gradient.
 // Per candidate: forward (float64) → float32 audio → feature loss with ∂loss/∂audio (main/dsp/loss.ts) →
 // the synth's backward pass → ∂loss/∂θ. Workspaces are allocated once per signal length and reused, the target
-// features are computed once (prepareTarget) and shared by every candidate of the batch.
+// features are computed once (prepareTarget) and shared by every candidate of the batch. The batch-pool plant
+// (batch-pool.ts) runs the same evaluator in worker threads, one range of the batch each.
 
 import { lossAndAudioGrad, type TargetFeatures } from '../dsp/loss.ts'
 import type { DifferentiableSynth } from './differentiable-synth.ts'
-import type { CandidateLoss, Plant, RenderContext } from './plant.ts'
+import type { CandidateLoss, ParamSpec, Plant, RenderContext } from './plant.ts'
 import { assertFiniteTheta } from './param-scale.ts'
 
 export function checkRenderContext(ctx: RenderContext): void {
@@ -16,7 +17,31 @@ export function checkRenderContext(ctx: RenderContext): void {
   if (!(ctx.holdSec >= 0 && Number.isFinite(ctx.holdSec))) throw new RangeError(`holdSec ${ctx.holdSec} must be a finite number ≥ 0 (key-down time in seconds)`)
 }
 
-export function plantFromSynth(synth: DifferentiableSynth, id: string = synth.id): Plant {
+/** The checks lossAndGrad makes before any work, with its error messages (shared by the batch pool). */
+export function checkLossInputs(params: readonly ParamSpec[], theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): void {
+  checkRenderContext(ctx)
+  assertFiniteTheta(params, theta, batch)
+  const n = ctx.numSamples
+  if (target.numSamples !== n || target.sampleRate !== ctx.sampleRate) {
+    throw new RangeError(`target is ${target.numSamples} samples at ${target.sampleRate} Hz but the render context asks for ${n} at ${ctx.sampleRate} Hz; prepare the target with the same length and rate`)
+  }
+  const p = params.length
+  if (gradOut.length < batch * p) throw new RangeError(`gradOut has ${gradOut.length} values but batch ${batch} × ${p} parameters are needed`)
+}
+
+/** One synth with its workspaces: evaluates any range of a batch (the batch pool gives each thread one). */
+export interface SynthEvaluator {
+  readonly synth: DifferentiableSynth
+  /** render of candidates 0..batch−1 into out (batch-major), after the render checks */
+  render(theta: Float32Array, batch: number, ctx: RenderContext, out: Float32Array): void
+  /**
+   * Loss and ∂loss/∂θ of candidates first..end−1 (θ rows and gradOut rows at their batch positions; errors name
+   * the batch position). No input checks: checkLossInputs first.
+   */
+  lossAndGradRange(theta: Float32Array, first: number, end: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): CandidateLoss[]
+}
+
+export function createSynthEvaluator(synth: DifferentiableSynth): SynthEvaluator {
   const p = synth.params.length
   let audio64 = new Float64Array(0)
   let audio32 = new Float32Array(0)
@@ -41,17 +66,11 @@ export function plantFromSynth(synth: DifferentiableSynth, id: string = synth.id
     }
   }
 
-  function lossAndGrad(theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): CandidateLoss[] {
-    checkRenderContext(ctx)
-    assertFiniteTheta(synth.params, theta, batch)
+  function lossAndGradRange(theta: Float32Array, first: number, end: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): CandidateLoss[] {
     const n = ctx.numSamples
-    if (target.numSamples !== n || target.sampleRate !== ctx.sampleRate) {
-      throw new RangeError(`target is ${target.numSamples} samples at ${target.sampleRate} Hz but the render context asks for ${n} at ${ctx.sampleRate} Hz; prepare the target with the same length and rate`)
-    }
-    if (gradOut.length < batch * p) throw new RangeError(`gradOut has ${gradOut.length} values but batch ${batch} × ${p} parameters are needed`)
     ensure(n)
     const results: CandidateLoss[] = []
-    for (let b = 0; b < batch; b++) {
+    for (let b = first; b < end; b++) {
       synth.forward(theta, b * p, ctx, audio64)
       for (let i = 0; i < n; i++) audio32[i] = audio64[i]!
       const { loss, terms } = lossAndAudioGrad(audio32, target, gAudio64)
@@ -70,5 +89,14 @@ export function plantFromSynth(synth: DifferentiableSynth, id: string = synth.id
     return results
   }
 
-  return { id, params: synth.params, render, lossAndGrad }
+  return { synth, render, lossAndGradRange }
+}
+
+export function plantFromSynth(synth: DifferentiableSynth, id: string = synth.id): Plant {
+  const evaluator = createSynthEvaluator(synth)
+  function lossAndGrad(theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): CandidateLoss[] {
+    checkLossInputs(synth.params, theta, batch, ctx, target, gradOut)
+    return evaluator.lossAndGradRange(theta, 0, batch, ctx, target, gradOut)
+  }
+  return { id, params: synth.params, render: evaluator.render, lossAndGrad }
 }

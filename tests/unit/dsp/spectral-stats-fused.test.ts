@@ -4,7 +4,7 @@ import {
   spectralCentroid, spectralCentroidBackward, spectralFlatness, spectralFlatnessBackward,
   spectralPeakiness, spectralPeakinessBackward, spectralRolloff, spectralRolloffBackward,
 } from '../../../main/dsp/spectral-stats.ts'
-import { spectralStats, spectralStatsBackward } from '../../../main/dsp/spectral-stats-fused.ts'
+import { createSpectralStatsCache, spectralStats, spectralStatsBackward } from '../../../main/dsp/spectral-stats-fused.ts'
 import { createStftLayout, powerSpectrogram, spectrumViews } from '../../../main/dsp/stft.ts'
 import { createRng } from '../../../main/common/rng.ts'
 import { noise, sine } from './fd-helpers.ts'
@@ -64,4 +64,33 @@ test('fused statistics skip null tracks and add nothing for them', () => {
   const wantGrad = new Float64Array(power.length)
   spectralPeakinessBackward(power, frames, bins, g, wantGrad)
   for (let i = 0; i < got.length; i++) assert.ok(close(got[i]!, wantGrad[i]!, 1e-9), `bin ${i}`)
+})
+
+test('the forward cache gives the backward bit-identical gradients, and is ignored for another power array', () => {
+  const { power, frames, bins } = spectrogram(mixedSignal())
+  const rng = createRng(11)
+  const grads = () => Float64Array.from({ length: frames }, () => (rng.next() < 0.2 ? 0 : rng.normal()))
+  for (const withCentroid of [true, false]) {
+    const tracks = () => ({ centroid: withCentroid ? new Float64Array(frames) : null, rolloff: new Float64Array(frames), flatness: new Float64Array(frames), peakiness: new Float64Array(frames) })
+    const g = { centroid: withCentroid ? grads() : null, rolloff: grads(), flatness: grads(), peakiness: grads() }
+    const cache = createSpectralStatsCache()
+    const plain = tracks()
+    const cached = tracks()
+    spectralStats(power, frames, bins, plain)
+    spectralStats(power, frames, bins, cached, cache)
+    assert.deepEqual(cached, plain)
+    const want = new Float64Array(power.length)
+    spectralStatsBackward(power, frames, bins, g, want)
+    const got = new Float64Array(power.length)
+    spectralStatsBackward(power, frames, bins, g, got, cache)
+    assert.deepEqual(got, want, `centroid ${withCentroid}`)
+    // a different power array (same shape) must not read the stale sums
+    const other = power.map((x, i) => x * (1 + 0.5 * Math.sin(i)))
+    const wantOther = new Float64Array(power.length)
+    spectralStatsBackward(other, frames, bins, g, wantOther)
+    const gotOther = new Float64Array(power.length)
+    spectralStatsBackward(other, frames, bins, g, gotOther, cache)
+    assert.deepEqual(gotOther, wantOther)
+    assert.notDeepEqual(gotOther, got)
+  }
 })
