@@ -1,0 +1,196 @@
+// The fm6 plant (six DX7 operators, main/plants/fm6-synth.ts) as a graph: θ [B, P] in [0, 1] → audio [B, L].
+// Same composition as the TypeScript synth, with these ONNX formulations (A1 documents them in
+// resources/plants/README.md):
+//
+//   controls      fm6-graph-controls.ts: ParamSpec scales, relaxed tables by Gather at ⌊x⌋ + linear interpolation.
+//   envelopes     fm6-graph-envelope.ts: closed form per block (stage durations, cumulative end times, Where per
+//                 stage; attack bands through a piecewise-linear time warp), amp EG for all 6 operators at once.
+//   gains         2^(level/256 − 14) per block; per sample the linear ramp g[b−1] + (i+1)/N·(g[b] − g[b−1]).
+//   phase         inc[b] = exp(ln inc + ln2·pitch[b]) cycles per sample. Block start phases are wrapped sums of
+//                 wrapped block advances frac(N·inc[b]), summed in two levels (CumSum inside groups of 16 blocks,
+//                 then over the group totals, each wrapped) so float32 keeps ~1e-6 cycles over 22050+ samples;
+//                 in block: start + i·inc[b]; the argument φ + mod is wrapped before 2π·Sin.
+//                 Wrapping is x − Floor(x); Floor carries no gradient, so ∂frac(x)/∂x = 1.
+//   operators     y = g·sin(2π·(φ + Σ modulators)), OP6 → OP1, vectorised over the batch and all samples.
+//   feedback      a true per-sample recurrence, so a Scan over samples whose body holds only the feedback
+//                 operator (or the 2–3-operator loop of algorithms 4 and 6), with (y[n−1], y[n−2]) as state;
+//                 phases, gains and external modulation are computed outside the Scan and fed in as [L, B] inputs.
+//   mix           Σ carriers × 1/16.
+// Not matched: the TS sine is a 4096-segment interpolated table (≤ 3e-7 off sin), and the TS sums phases in
+// float64; everything else is the same function (tests/unit/backends/fm6-graph.test.ts measures the agreement).
+
+import type { Graph, Value } from './graph.ts'
+import { algorithmSpec, type AlgorithmSpec } from '../../dx7/algorithms.ts'
+import { CONTROL_BLOCK_SIZE } from '../../dx7/tables.ts'
+import { EG_ATTACK_JUMP_MICROSTEPS } from '../../dx7/envelope.ts'
+import { FM6_OUTPUT_SCALE } from '../../plants/fm6-synth.ts'
+import type { Fm6Structure } from '../../plants/fm6-controls.ts'
+import type { RenderContext } from '../../plants/plant.ts'
+import { buildFm6Controls } from './fm6-graph-controls.ts'
+import { envelopeLevels } from './fm6-graph-envelope.ts'
+
+const N = CONTROL_BLOCK_SIZE
+/** Blocks per group in the two-level phase sum (see the header). */
+const PHASE_GROUP = 16
+
+export interface Fm6GraphOptions {
+  /**
+   * Build the feedback path (a Scan over samples). false renders every operator without feedback, as if the
+   * feedback setting were 0: for graphs that must avoid Scan. Default true.
+   */
+  feedback?: boolean
+}
+
+/** Operators in evaluation order, OP6 first; a multi-operator feedback loop is one group (receiver first). */
+interface Group {
+  ops: number[] // 0 = OP1
+  selfFeedback: boolean
+  loop: boolean
+}
+
+export function fm6Groups(spec: AlgorithmSpec): Group[] {
+  const [from, to] = spec.feedback
+  const chain: number[] = []
+  if (from !== to) {
+    chain.push(to)
+    while (chain[chain.length - 1] !== from) {
+      const next = spec.edges.find(([m]) => m === chain[chain.length - 1])
+      if (!next || chain.length > 6) throw new RangeError(`algorithm ${spec.number}: no modulation path from OP${to} back to OP${from}`)
+      chain.push(next[1])
+    }
+  }
+  const groups: Group[] = []
+  for (let op = 6; op >= 1; op--) {
+    if (chain.includes(op)) {
+      if (op === to) groups.push({ ops: chain.map((n) => n - 1), selfFeedback: false, loop: true })
+      continue
+    }
+    groups.push({ ops: [op - 1], selfFeedback: from === to && op === from, loop: false })
+  }
+  return groups
+}
+
+/** Start phase (cycles, wrapped) of every block from the per-block increments: [..., nb] → [..., nb]. */
+function blockStartPhases(g: Graph, inc: Value): Value {
+  const nb = inc.shape[inc.shape.length - 1]!
+  const lead = inc.shape.slice(0, -1)
+  const groups = Math.ceil(nb / PHASE_GROUP)
+  const advance = g.frac(g.mul(inc, N))
+  const padded = groups * PHASE_GROUP > nb ? g.pad(advance, [...lead.map(() => 0), 0, ...lead.map(() => 0), groups * PHASE_GROUP - nb]) : advance
+  const grouped = g.reshape(padded, [...lead, groups, PHASE_GROUP])
+  const inclusive = g.cumsum(grouped, -1)
+  const within = g.sub(inclusive, grouped) // exclusive sum inside the group, < 16
+  const totals = g.frac(g.slice(inclusive, -1, PHASE_GROUP - 1, PHASE_GROUP)) // [..., groups, 1]
+  const groupStart = g.frac(g.sub(g.cumsum(totals, -2), totals))
+  const start = g.frac(g.add(within, groupStart))
+  const flat = g.reshape(start, [...lead, groups * PHASE_GROUP])
+  return groups * PHASE_GROUP > nb ? g.slice(flat, -1, 0, nb) : flat
+}
+
+/**
+ * fm6 audio for a batch of normalised θ rows [B, P] → [B, ctx.numSamples]: the function createFm6Synth(structure)
+ * computes in forward(), at ctx (sample rate, length, note, velocity, hold).
+ */
+export function buildFm6AudioGraph(g: Graph, theta: Value, structure: Fm6Structure, ctx: RenderContext, options: Fm6GraphOptions = {}): Value {
+  const spec = algorithmSpec(structure.algorithm)
+  if (structure.oscModes.length !== 6 || structure.oscModes.some((m) => m !== 0 && m !== 1)) {
+    throw new RangeError(`oscModes must list 6 values of 0 (ratio) or 1 (fixed), OP1 first; got [${structure.oscModes.join(', ')}]`)
+  }
+  if (!(Number.isInteger(ctx.numSamples) && ctx.numSamples > 0)) throw new RangeError(`fm6 graph: numSamples must be a positive integer, got ${ctx.numSamples}`)
+  const B = theta.shape[0]!
+  const L = ctx.numSamples
+  const nb = Math.ceil(L / N)
+  const Lp = nb * N
+  const c = buildFm6Controls(g, theta, structure, ctx)
+
+  const levels = envelopeLevels(g, { attackJump: EG_ATTACK_JUMP_MICROSTEPS }, {
+    targets: c.egTargets, speeds: c.egSpeeds, holds: c.egHolds, forceHold: c.egForceHold, initial: 0,
+    keyOffSample: c.keyOffSample, blockSize: N, numBlocks: nb,
+  }) // [B, 6, nb]
+  const pitch = envelopeLevels(g, { attackJump: null }, {
+    targets: c.pitchTargets, speeds: c.pitchSpeeds, holds: null, forceHold: null, initial: g.slice(c.pitchTargets, 2, 3, 4),
+    keyOffSample: c.keyOffSample, blockSize: N, numBlocks: nb,
+  }) // [B, 1, nb], starts at L4
+
+  const gains = g.exp(g.mul(g.sub(g.mul(levels, 1 / 256), 14), Math.LN2))
+  const follows = g.constant(c.followsPitchEg.map((f) => f * Math.LN2), [6, 1])
+  const inc = g.mul(g.reshape(c.baseInc, [B, 6, 1]), g.exp(g.mul(pitch, follows))) // [B, 6, nb]
+  const starts = blockStartPhases(g, inc)
+  const phases = phaseSamples(g, starts, inc)
+  const sampleGains = gainSamples(g, gains)
+
+  const op = (x: Value, k: number): Value => g.reshape(g.slice(x, 1, k, k + 1), [B, Lp])
+  const outs: (Value | null)[] = new Array(6).fill(null)
+  const modOf = (k: number, exclude: number[] = []): Value | null => {
+    let sum: Value | null = null
+    for (const [m, t] of spec.edges) {
+      if (t !== k + 1 || exclude.includes(m - 1)) continue
+      const y = outs[m - 1]
+      if (!y) throw new RangeError(`algorithm ${spec.number}: OP${m} modulates OP${t} but is not rendered yet`)
+      sum = sum ? g.add(sum, y) : y
+    }
+    return sum
+  }
+  const argument = (k: number, mod: Value | null): Value => g.frac(mod ? g.add(op(phases, k), mod) : op(phases, k))
+  const feedback = options.feedback ?? true
+  const fbGain = g.reshape(c.feedbackGain, [B])
+
+  for (const group of fm6Groups(spec)) {
+    if (!feedback || !(group.loop || group.selfFeedback)) {
+      // No recurrence: each operator (a loop's in chain order, OP6 first) over all samples at once.
+      for (const k of group.ops) outs[k] = g.mul(op(sampleGains, k), g.sin(g.mul(argument(k, modOf(k)), 2 * Math.PI)))
+      continue
+    }
+    // Feedback: Scan over samples; inputs are time-major [Lp, B].
+    const chain = group.ops
+    const timeMajor = (x: Value): Value => g.transpose(x, [1, 0])
+    const scanInputs: Value[] = []
+    for (const k of chain) {
+      scanInputs.push(timeMajor(argument(k, modOf(k, chain))), timeMajor(op(sampleGains, k)))
+    }
+    const zero = g.expand(g.scalar(0), [B])
+    const { outputs } = g.scan({
+      states: [zero, zero],
+      scanInputs,
+      invariants: [fbGain],
+      body: (b, [y1, y2], slices, [fbv]) => {
+        let prev: Value | null = null
+        const ys: Value[] = []
+        chain.forEach((_, i) => {
+          let a = slices[2 * i]!
+          if (i === 0) a = b.add(a, b.mul(fbv!, b.add(y1!, y2!)))
+          else if (prev) a = b.add(a, prev)
+          prev = b.mul(slices[2 * i + 1]!, b.sin(b.mul(a, 2 * Math.PI)))
+          ys.push(prev)
+        })
+        return { states: [ys[ys.length - 1]!, y1!], outputs: ys }
+      },
+    })
+    chain.forEach((k, i) => (outs[k] = timeMajor(outputs[i]!)))
+  }
+
+  let mix: Value | null = null
+  for (const carrier of spec.carriers) {
+    const y = outs[carrier - 1]!
+    mix = mix ? g.add(mix, y) : y
+  }
+  const audio = g.mul(mix!, FM6_OUTPUT_SCALE)
+  return Lp > L ? g.slice(audio, 1, 0, L) : audio
+}
+
+/** φ[n] = start[b] + i·inc[b] for sample i of block b: [B, 6, nb] → [B, 6, nb·N]. */
+function phaseSamples(g: Graph, starts: Value, inc: Value): Value {
+  const [B, R, nb] = inc.shape as [number, number, number]
+  const ramp = g.constant(Array.from({ length: N }, (_, i) => i), [N])
+  const col = (x: Value): Value => g.reshape(x, [B, R, nb, 1])
+  return g.reshape(g.add(col(starts), g.mul(col(inc), ramp)), [B, R, nb * N])
+}
+
+/** The per-sample gain ramp from 0 (before block 0) through each block's gain: [B, 6, nb] → [B, 6, nb·N]. */
+function gainSamples(g: Graph, gains: Value): Value {
+  const [B, R, nb] = gains.shape as [number, number, number]
+  const prev = g.slice(g.pad(gains, [0, 0, 1, 0, 0, 0]), 2, 0, nb)
+  const weights = g.constant(Array.from({ length: N }, (_, i) => (i + 1) / N), [N])
+  const col = (x: Value): Value => g.reshape(x, [B, R, nb, 1])
+  return g.reshape(g.add(col(prev), g.mul(col(g.sub(gains, prev)), weights)), [B, R, nb * N])
+}
