@@ -32,6 +32,8 @@ import { envelopeLevels } from './fm6-graph-envelope.ts'
 const N = CONTROL_BLOCK_SIZE
 /** Blocks per group in the two-level phase sum (see the header). */
 const PHASE_GROUP = 16
+/** Samples per Scan iteration in the feedback recurrence (see feedbackScan). */
+const UNROLL = 8
 
 export interface Fm6GraphOptions {
   /**
@@ -141,32 +143,8 @@ export function buildFm6AudioGraph(g: Graph, theta: Value, structure: Fm6Structu
       for (const k of group.ops) outs[k] = g.mul(op(sampleGains, k), g.sin(g.mul(argument(k, modOf(k)), 2 * Math.PI)))
       continue
     }
-    // Feedback: Scan over samples; inputs are time-major [Lp, B].
-    const chain = group.ops
-    const timeMajor = (x: Value): Value => g.transpose(x, [1, 0])
-    const scanInputs: Value[] = []
-    for (const k of chain) {
-      scanInputs.push(timeMajor(argument(k, modOf(k, chain))), timeMajor(op(sampleGains, k)))
-    }
-    const zero = g.expand(g.scalar(0), [B])
-    const { outputs } = g.scan({
-      states: [zero, zero],
-      scanInputs,
-      invariants: [fbGain],
-      body: (b, [y1, y2], slices, [fbv]) => {
-        let prev: Value | null = null
-        const ys: Value[] = []
-        chain.forEach((_, i) => {
-          let a = slices[2 * i]!
-          if (i === 0) a = b.add(a, b.mul(fbv!, b.add(y1!, y2!)))
-          else if (prev) a = b.add(a, prev)
-          prev = b.mul(slices[2 * i + 1]!, b.sin(b.mul(a, 2 * Math.PI)))
-          ys.push(prev)
-        })
-        return { states: [ys[ys.length - 1]!, y1!], outputs: ys }
-      },
-    })
-    chain.forEach((k, i) => (outs[k] = timeMajor(outputs[i]!)))
+    const ys = feedbackScan(g, group.ops.map((k) => argument(k, modOf(k, group.ops))), group.ops.map((k) => op(sampleGains, k)), fbGain)
+    group.ops.forEach((k, i) => (outs[k] = ys[i]!))
   }
 
   let mix: Value | null = null
@@ -176,6 +154,57 @@ export function buildFm6AudioGraph(g: Graph, theta: Value, structure: Fm6Structu
   }
   const audio = g.mul(mix!, FM6_OUTPUT_SCALE)
   return Lp > L ? g.slice(audio, 1, 0, L) : audio
+}
+
+/**
+ * The feedback recurrence over samples for one operator or a loop (chain[0] receives the feedback from the last
+ * one's two previous outputs; chain[i] is modulated by chain[i−1]'s current output): args/gains [B, L] per chain
+ * operator (argument in cycles, external modulation included) → outputs [B, L] per operator.
+ * ORT costs ~1 µs per Scan iteration plus ~0.2 µs per body node (resources/plants/README.md), so each iteration
+ * runs UNROLL consecutive samples (inputs split into UNROLL time-major streams, outputs interleaved back), and
+ * the 2π is folded into the inputs and the feedback gain outside the loop.
+ */
+function feedbackScan(g: Graph, args: Value[], gains: Value[], fbGain: Value): Value[] {
+  const [B, L] = args[0]!.shape as [number, number]
+  const U = L % UNROLL === 0 ? UNROLL : 1
+  const T = L / U
+  // [B, L] → U streams [T, B]: stream u holds samples u, u + U, u + 2U, …
+  const streams = (x: Value): Value[] => {
+    const tm = g.reshape(g.transpose(x, [1, 0]), [T, U, B])
+    return Array.from({ length: U }, (_, u) => g.reshape(g.slice(tm, 1, u, u + 1), [T, B]))
+  }
+  const len = args.length
+  const scanInputs = args.flatMap((a, i) => [...streams(g.mul(a, 2 * Math.PI)), ...streams(gains[i]!)])
+  const zero = g.expand(g.scalar(0), [B])
+  const { outputs } = g.scan({
+    states: [zero, zero],
+    scanInputs,
+    invariants: [g.mul(fbGain, 2 * Math.PI)],
+    body: (b, [y1, y2], x, [fb]) => {
+      let last1 = y1!
+      let last2 = y2!
+      const ys: Value[][] = Array.from({ length: len }, () => [])
+      for (let u = 0; u < U; u++) {
+        let prev: Value | null = null
+        for (let i = 0; i < len; i++) {
+          const arg = x[i * 2 * U + u]!
+          const gain = x[i * 2 * U + U + u]!
+          const a: Value = i === 0 ? b.add(arg, b.mul(fb!, b.add(last1, last2))) : b.add(arg, b.mul(prev!, 2 * Math.PI))
+          prev = b.mul(gain, b.sin(a))
+          ys[i]!.push(prev)
+        }
+        last2 = last1
+        last1 = prev!
+      }
+      return { states: [last1, last2], outputs: ys.flat() }
+    },
+  })
+  // U outputs [T, B] per operator → [T, U, B] → [L, B] → [B, L]
+  return args.map((_, i) => {
+    const parts = outputs.slice(i * U, (i + 1) * U).map((y) => g.reshape(y, [T, 1, B]))
+    const tm = U === 1 ? parts[0]! : g.concat(parts, 1)
+    return g.transpose(g.reshape(tm, [L, B]), [1, 0])
+  })
 }
 
 /** φ[n] = start[b] + i·inc[b] for sample i of block b: [B, 6, nb] → [B, 6, nb·N]. */
