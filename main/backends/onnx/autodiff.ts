@@ -144,9 +144,12 @@ const rules: Record<string, Vjp> = {
   },
   // Re X[k] = Σ x[n]cos(2πkn/N), Im X[k] = −Σ x[n]sin(2πkn/N), so ∂L/∂x[n] = Σ_k (gRe cos − gIm sin)
   // = N·Re(IDFT(gRe + i·gIm)) with the missing upper bins zero: one inverse FFT per frame.
+  // Complex DFTs are C-linear maps M; as real maps on (re, im) pairs their VJP is M^H: the forward DFT's is
+  // N·IDFT, the inverse DFT's (ONNX scales it by 1/N) is DFT/N.
   DFT: (g, n, dy) => {
-    const { length, inverse } = n.meta as { length: number; inverse?: boolean }
-    if (inverse) throw new RangeError('autodiff: the inverse DFT is backward-only and has no gradient rule')
+    const { length, inverse, complex } = n.meta as { length: number; inverse?: boolean; complex?: boolean }
+    if (inverse) return [g.mul(g.dftComplex(dy), 1 / length)]
+    if (complex) return [g.mul(g.idftComplex(dy), length)]
     const r = dy.shape.length
     const pads = new Array<number>(2 * r).fill(0)
     pads[r + r - 2] = length - dy.shape[r - 2]!

@@ -385,12 +385,17 @@ export class Graph {
     }, { length: n })
   }
 
-  /** Inverse complex DFT along axis −2 of [..., N, 2], with ONNX's 1/N scale; not differentiable (backward only). */
+  /** Inverse complex DFT along axis −2 of [..., N, 2] (re, im), with ONNX's 1/N scale. */
   idftComplex(z: Value): Value {
     return this.node('DFT', [z], z.shape, 'float32', {
       axis: { kind: 'int', value: z.shape.length - 2 },
       inverse: { kind: 'int', value: 1 },
-    }, { inverse: true })
+    }, { inverse: true, length: z.shape[z.shape.length - 2] })
+  }
+
+  /** Forward complex DFT along axis −2 of [..., N, 2] (re, im), unscaled. */
+  dftComplex(z: Value): Value {
+    return this.node('DFT', [z], z.shape, 'float32', { axis: { kind: 'int', value: z.shape.length - 2 } }, { complex: true, length: z.shape[z.shape.length - 2] })
   }
 
   expand(x: Value, shape: readonly number[]): Value {

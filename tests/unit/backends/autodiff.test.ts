@@ -38,6 +38,7 @@ const cases: GradCase[] = [
   { name: 'Slice+Pad', inputs: [{ shape: [2, 5], values: signed }], build: (g, [a]) => g.mul(g.pad(g.slice(a!, 1, 1, 4), [0, 2, 1, 0]), 1.5) },
   { name: 'Gather overlapping', inputs: [{ shape: [2, 6], values: signed }], build: (g, [a]) => g.gather(a!, [0, 1, 2, 1, 2, 3, 4, 4, 5], [3, 3], 1) },
   { name: 'CumSum', inputs: [{ shape: [2, 4], values: signed }], build: (g, [a]) => g.mul(g.cumsum(a!, 1), g.cumsum(a!, 1, true)) },
+  { name: 'DFT complex', inputs: [{ shape: [2, 8, 2], values: signed }], build: (g, [a]) => g.mul(g.dftComplex(a!), g.idftComplex(g.mul(a!, a!))) },
   { name: 'DFT', inputs: [{ shape: [2, 8], values: signed }], build: (g, [a]) => g.mul(g.rdft(a!), g.rdft(a!)) },
   { name: 'Expand', inputs: [{ shape: [3, 1], values: signed }], build: (g, [a]) => g.expand(a!, [2, 3, 4]) },
   // Values sit ≥ 0.05 from the integers (and half-integers for Round), so the FD step never crosses a jump.
