@@ -6,7 +6,9 @@
 //   envelopes     fm6-graph-envelope.ts: closed form per block (stage durations, cumulative end times, Where per
 //                 stage; attack bands through a piecewise-linear time warp), amp EG for all 6 operators at once.
 //   gains         2^(level/256 − 14) per block; per sample the linear ramp g[b−1] + (i+1)/N·(g[b] − g[b−1]).
-//   phase         inc[b] = exp(ln inc + ln2·pitch[b]) cycles per sample. Block start phases are wrapped sums of
+//   phase         inc[b] = inc₀·exp(ln2·pitch[b]) cycles per sample, inc₀ = exp(hi)·exp(lo) from ln inc carried
+//                 as a compensated hi + lo sum (controls: ln of a log-scaled ratio is ~9, a plain float32 sum would
+//                 be off by 5e-7 relative, 0.03 rad of phase after 1 s at 9 kHz). Block start phases are wrapped sums of
 //                 wrapped block advances frac(N·inc[b]), summed in two levels (CumSum inside groups of 16 blocks,
 //                 then over the group totals, each wrapped) so float32 keeps ~1e-6 cycles over 22050+ samples;
 //                 in block: start + i·inc[b]; the argument φ + mod is wrapped before 2π·Sin.
@@ -14,7 +16,8 @@
 //   operators     y = g·sin(2π·(φ + Σ modulators)), OP6 → OP1, vectorised over the batch and all samples.
 //   feedback      a true per-sample recurrence, so a Scan over samples whose body holds only the feedback
 //                 operator (or the 2–3-operator loop of algorithms 4 and 6), with (y[n−1], y[n−2]) as state;
-//                 phases, gains and external modulation are computed outside the Scan and fed in as [L, B] inputs.
+//                 phases, gains and external modulation are computed outside the Scan and fed in time-major; each
+//                 iteration runs 8 consecutive samples (ORT's fixed cost per iteration is ~5 body nodes' worth).
 //   mix           Σ carriers × 1/16.
 // Not matched: the TS sine is a 4096-segment interpolated table (≤ 3e-7 off sin), and the TS sums phases in
 // float64; everything else is the same function (tests/unit/backends/fm6-graph.test.ts measures the agreement).

@@ -14,6 +14,7 @@ import { EG_ATTACK_JUMP_MICROSTEPS } from '../../../main/dx7/envelope.ts'
 import { CONTROL_BLOCK_SIZE } from '../../../main/dx7/tables.ts'
 import { logMelDistance } from '../../../main/dsp/distance.ts'
 import { createRng, type Rng } from '../../../main/common/rng.ts'
+import { initVoice } from '../../../main/dx7/voice.ts'
 import type { RenderContext } from '../../../main/plants/plant.ts'
 
 const N = CONTROL_BLOCK_SIZE
@@ -179,6 +180,41 @@ test('fm6 graph audio equals createFm6Synth forward for all 32 algorithms (fixed
   const median = errors[errors.length >> 1]!
   console.log(`fm6 graph vs TS over ${errors.length} renders: relative RMS error median ${median.toExponential(2)}, max ${errors[errors.length - 1]!.toExponential(2)}; log-mel distance max ${Math.max(...melDistances).toExponential(2)}`)
   assert.ok(median < 1e-3, `median relative RMS error ${median}`)
+})
+
+test('fm6 graph follows the base voice (key/velocity scaling, rate scaling, transpose) and any key-off time', async () => {
+  const base = initVoice()
+  base.transpose = 31
+  base.operators.forEach((op, k) => {
+    op.rateScaling = k + 1
+    op.velocitySens = 7 - k
+    op.breakPoint = 30 + 5 * k
+    op.leftDepth = 40
+    op.rightDepth = 80
+    op.leftCurve = k % 4
+    op.rightCurve = (k + 1) % 4
+  })
+  const rng = createRng(21)
+  const cases: [number, RenderContext][] = [
+    [19, { ...CTX, note: 84, velocity: 30, holdSec: 1 }], // key held past the end: no release
+    [4, { ...CTX, note: 41, velocity: 127, holdSec: 0, numSamples: 3001 }], // released at once
+    [6, { ...CTX, sampleRate: 16000, numSamples: 4000, note: 67, holdSec: 0.1 }],
+  ]
+  for (const [algorithm, ctx] of cases) {
+    const structure: Fm6Structure = { algorithm, oscModes: randomModes(rng), base }
+    const P = fm6Params(structure.oscModes).length
+    const theta = randomTheta(rng, P, B)
+    const g = new Graph()
+    g.output(buildFm6AudioGraph(g, g.input('theta', [B, P]), structure, ctx), 'audio')
+    const audio = (await run(g, theta, P)).audio!
+    const ref = new Float64Array(ctx.numSamples)
+    for (let b = 0; b < B; b++) {
+      createFm6Synth(structure).forward(theta, b * P, ctx, ref)
+      const got = audio.subarray(b * ctx.numSamples, (b + 1) * ctx.numSamples)
+      const err = rms(got.map((x, i) => x - ref[i]!)) / rms(ref)
+      assert.ok(rms(ref) > 1e-5 && err < 2e-2, `algorithm ${algorithm}, note ${ctx.note}, hold ${ctx.holdSec} s, row ${b}: relative RMS error ${err}`)
+    }
+  }
 })
 
 test('fm6 graph: feedback off renders the algorithm without its feedback path; bad input is refused', async () => {
