@@ -14,7 +14,7 @@ import { EG_ATTACK_JUMP_MICROSTEPS } from '../../../main/dx7/envelope.ts'
 import { CONTROL_BLOCK_SIZE } from '../../../main/dx7/tables.ts'
 import { logMelDistance } from '../../../main/dsp/distance.ts'
 import { createRng, type Rng } from '../../../main/common/rng.ts'
-import { initVoice } from '../../../main/dx7/voice.ts'
+import { initVoice, type KeyboardCurve } from '../../../main/dx7/voice.ts'
 import type { RenderContext } from '../../../main/plants/plant.ts'
 
 const N = CONTROL_BLOCK_SIZE
@@ -191,8 +191,8 @@ test('fm6 graph follows the base voice (key/velocity scaling, rate scaling, tran
     op.breakPoint = 30 + 5 * k
     op.leftDepth = 40
     op.rightDepth = 80
-    op.leftCurve = k % 4
-    op.rightCurve = (k + 1) % 4
+    op.leftCurve = (k % 4) as KeyboardCurve
+    op.rightCurve = ((k + 1) % 4) as KeyboardCurve
   })
   const rng = createRng(21)
   const cases: [number, RenderContext][] = [
