@@ -2,7 +2,7 @@
 // rendered by the reference renderer. (b) Real instruments: FluidR3 GM (Debian fluid-soundfont-gm) notes
 // rendered by fluidsynth, cached under out/bench-cache/.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRng, type Rng } from '../main/common/rng.ts'
 import { readWav, toMono } from '../main/audio/wav.ts'
@@ -75,7 +75,7 @@ export function inDomainTargets(randomCount: number, romCount: number, seed = 20
   return targets
 }
 
-/** GM programs (0-based) and notes: keys, plucked and struck strings, winds, brass, bells, organ, bass. */
+/** GM programs (0-based) and notes: keys, plucked, bowed and struck strings, reeds, winds, brass, bells, organ, bass. */
 export const FLUID_INSTRUMENTS: { name: string; program: number; note: number }[] = [
   { name: 'acoustic grand piano', program: 0, note: 60 },
   { name: 'electric piano 1', program: 4, note: 60 },
@@ -87,6 +87,14 @@ export const FLUID_INSTRUMENTS: { name: string; program: number; note: number }[
   { name: 'violin', program: 40, note: 67 },
   { name: 'trumpet', program: 56, note: 67 },
   { name: 'flute', program: 73, note: 72 },
+  { name: 'harpsichord', program: 6, note: 60 },
+  { name: 'marimba', program: 12, note: 64 },
+  { name: 'cello', program: 42, note: 48 },
+  { name: 'pizzicato strings', program: 45, note: 60 },
+  { name: 'french horn', program: 60, note: 55 },
+  { name: 'alto sax', program: 65, note: 62 },
+  { name: 'oboe', program: 68, note: 69 },
+  { name: 'clarinet', program: 71, note: 60 },
 ]
 
 function midiFile(program: number, note: number): Uint8Array {
@@ -104,7 +112,10 @@ export function realTargets(count: number, cacheDir = 'out/bench-cache'): BenchT
     if (!existsSync(wav)) {
       const mid = join(cacheDir, `gm${program}-${note}.mid`)
       writeFileSync(mid, midiFile(program, note))
-      execFileSync('fluidsynth', ['-ni', '-g', '0.8', '-r', String(RATE), '-F', wav, soundFont, mid], { stdio: 'ignore' })
+      // Render beside the cache entry, then rename: two benchmark processes must never read a half-written file.
+      const partial = join(cacheDir, `partial-${process.pid}-gm${program}-${note}.wav`)
+      execFileSync('fluidsynth', ['-ni', '-g', '0.8', '-r', String(RATE), '-T', 'wav', '-F', partial, soundFont, mid], { stdio: 'ignore' })
+      renameSync(partial, wav)
     }
     const audio = readWav(wav)
     const mono = toMono(audio.channels).subarray(0, Math.round((HOLD_SEC + RELEASE_SEC) * audio.sampleRate))

@@ -18,6 +18,8 @@ export interface ControllerConfig {
   stability: StabilityConfig
   adaptive: boolean // false: the "fixed α/μ" ablation
   dither: boolean // false: the "no dither" ablation
+  /** Dither follows a cosine envelope over the run, to 0 at its end: explore early, converge cleanly late. */
+  ditherDecay: boolean
   maxStep: number // knob slew cap per step, normalised θ units
   gradClip: number // gradient norm cap
   seed: number
@@ -31,6 +33,7 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   stability: DEFAULT_STABILITY_CONFIG,
   adaptive: true,
   dither: true,
+  ditherDecay: false,
   maxStep: 0.1,
   gradClip: 100,
   seed: 1,
@@ -156,6 +159,7 @@ export class Controller {
       rmsDb: evaluation.terms['rmsDb'],
     })
 
+    const sigma = config.dither ? this.law.sigma * (config.ditherDecay ? 0.5 * (1 + Math.cos(Math.PI * Math.min(progress, 1))) : 1) : 0
     const verdict = this.monitor.observe(loss, this.update, finite)
     this.lastResonance = Number.isFinite(verdict.resonance) ? verdict.resonance : 0
     const signals = finite ? this.signals.push(loss, reward.total) : undefined
@@ -164,7 +168,7 @@ export class Controller {
       this.rollback()
     } else {
       groupRms(theta, this.problem.groups, this.rms)
-      applyUpdate(theta, this.update, config.dither ? this.law.sigma : 0, this.rms, this.problem.groups, this.gradMask, config.dither ? this.rng : null)
+      applyUpdate(theta, this.update, sigma, this.rms, this.problem.groups, this.gradMask, config.dither ? this.rng : null)
       // A local test runs every K steps, and at once on a plateau, where gradients have stopped paying.
       const plateauTest = (signals?.plateau ?? false) && t + 1 - this.lastLocalTest >= (config.localTests?.minEvery ?? Infinity)
       if (config.localTests && (t + 1 >= this.nextLocalTest || plateauTest)) {
@@ -190,7 +194,7 @@ export class Controller {
       deltaLoss: signals?.deltaLoss ?? NaN,
       alpha,
       mu: this.law.mu,
-      sigma: config.dither ? this.law.sigma : 0,
+      sigma, // the dither used this step (after the optional decay envelope)
       gradNorm,
       updateNorm,
       reward,

@@ -16,6 +16,8 @@ export interface LocalTestConfig {
   coordinates: number
   coordinateScale: number // std of a coordinate move (times the per-group RMS)
   coordinateShare: number // fraction of the copies that make coordinate moves; the others move every parameter
+  /** Fraction of the copies that make a kick (Problem.proposeKick: an operator switched on or off) instead. */
+  kickShare: number
   scale: number // std of the all-parameter perturbation, in normalised θ units (times the per-group RMS)
   /**
    * Multiples k of the last gradient update u tried as θ − k·u (a cheap line search: no-gradient evaluations cost
@@ -40,6 +42,7 @@ export const DEFAULT_LOCAL_TEST_CONFIG: LocalTestConfig = {
   coordinates: 4,
   coordinateScale: 0.3,
   coordinateShare: 0.5,
+  kickShare: 0,
   scale: 0.04,
   extrapolations: [],
   structuralProbability: 0.5,
@@ -58,7 +61,7 @@ export interface LocalTestOutcome {
   evaluations: number
 }
 
-export type LocalMove = 'extrapolation' | 'structural' | 'coordinate' | 'global'
+export type LocalMove = 'extrapolation' | 'structural' | 'coordinate' | 'kick' | 'global'
 
 /**
  * Runs one local test around theta (changed in place on success). currentLoss is re-measured in the same batch
@@ -106,7 +109,16 @@ export function runLocalTest(
       problem.proposeStructural!(theta, rng, jump)
       for (let i = 0; i < dim; i++) if (mask[i]) row[i] = jump[i]!
     }
-    const coordinateCopy = config.coordinates > 0 && b - extrapolations <= Math.round(config.coordinateShare * (config.copies - extrapolations))
+    const free = config.copies - extrapolations
+    const coordinateCount = Math.round(config.coordinateShare * free)
+    const coordinateCopy = config.coordinates > 0 && b - extrapolations <= coordinateCount
+    const kickCopy = !coordinateCopy && b - extrapolations <= coordinateCount + Math.round(config.kickShare * free) && problem.proposeKick !== undefined
+    if (kickCopy && problem.proposeKick!(row, rng, jump)) {
+      // The kick applies on top of the structural jump, if any, and moves nothing else.
+      for (let i = 0; i < dim; i++) if (mask[i] && !problem.structural?.[i]) row[i] = jump[i]!
+      moves.push(structural ? 'structural' : 'kick')
+      continue
+    }
     const scale = coordinateCopy ? config.coordinateScale : config.scale
     moves.push(structural ? 'structural' : coordinateCopy ? 'coordinate' : 'global')
     const perturb = (i: number) => {

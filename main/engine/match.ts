@@ -16,6 +16,7 @@ import { lockedPlantIds } from './locked-params.ts'
 import { analyseTarget, type KeySource, type MatchTarget } from './match-front-end.ts'
 import { MATCH_VELOCITY, polishVoice, renderForTarget, type ReferenceTarget } from './match-back-end.ts'
 import { algorithmShortList, bestInitialTheta } from './match-init.ts'
+import { spectralRatios as spectralRatioCandidates } from './partials.ts'
 import { createPlantProblem, type PlantProblem } from './plant-problem.ts'
 import { runController } from './run-controller.ts'
 import { planWindows, runWindowed } from './windowed.ts'
@@ -104,6 +105,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
   const ctx: RenderContext = { sampleRate: target.sampleRate, numSamples: target.samples.length, note: target.key, velocity: MATCH_VELOCITY, holdSec: target.holdSec }
   const ends = windowed ? planWindows(target.samples.length, target.sampleRate, { windowSec: options.windowSec!, hopSec: options.hopSec ?? options.windowSec! / 2 }) : [target.samples.length]
   const features = prepareTarget(target.samples, target.sampleRate)
+  const spectralRatios = spectralRatioCandidates(target.samples, target.sampleRate, target.key)
   // Every plant made here, released at the end (ort plants hold onnxruntime sessions).
   const plants: (Plant & { dispose(): void })[] = []
   // The problem of the window ending at `end` (the whole sample when end is its length). A plant belongs to one
@@ -113,7 +115,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     const windowFeatures = end === target.samples.length ? features : prepareTarget(audio, target.sampleRate)
     const plant = createPlantForBackend(backend, 'fm6', { features: windowFeatures, audio }, structure)
     plants.push(plant)
-    return createPlantProblem(plant, { ...ctx, numSamples: end }, windowFeatures, locked)
+    return createPlantProblem(plant, { ...ctx, numSamples: end }, windowFeatures, locked, { spectralRatios })
   }
   const reference: ReferenceTarget = { samples: target.samples, sampleRate: target.sampleRate, key: target.key, holdSec: target.holdSec, velocity: MATCH_VELOCITY }
   const trajectory = new MatchTrajectory()

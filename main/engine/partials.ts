@@ -1,6 +1,7 @@
 // The strongest partials of a one-note target, as frequency ratios to the key's pitch: the front end places
 // carriers on them, so a match starts with the right spectrum skeleton instead of hoping local tests find it.
 import { getRealFftPlan } from '../dsp/fft.ts'
+import { splitRatio } from './plant-problem.ts'
 
 export interface Partial {
   ratio: number // frequency / key frequency
@@ -51,4 +52,23 @@ export function strongestPartials(samples: Float32Array, sampleRate: number, key
   }
   const top = chosen[0]?.magnitude ?? 1
   return chosen.map((p) => ({ ratio: p.freqHz / keyHz, level: p.magnitude / top }))
+}
+
+/**
+ * Frequency ratios worth trying for an operator, from the target's spectrum: each strong partial (a carrier placed
+ * there reproduces it) and each spacing between two of them (a modulator at that ratio puts sidebands of one
+ * partial onto the other). Quantised to what the DX7 can represent (coarse × (1 + fine/100)), ascending, distinct.
+ */
+export function spectralRatios(samples: Float32Array, sampleRate: number, key: number, count = 6): number[] {
+  const keyHz = 440 * 2 ** ((key - 69) / 12)
+  const partials = strongestPartials(samples, sampleRate, keyHz, count).map((p) => p.ratio)
+  const raw = [...partials]
+  for (const a of partials) for (const b of partials) if (a > b) raw.push(a - b)
+  const out = new Set<number>()
+  for (const ratio of raw) {
+    if (ratio < MIN_RATIO || ratio > MAX_RATIO) continue
+    const { coarse, fine } = splitRatio(ratio)
+    out.add(Math.round(coarse * (1 + fine / 100) * 1e4) / 1e4)
+  }
+  return [...out].sort((a, b) => a - b)
 }

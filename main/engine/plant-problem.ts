@@ -14,6 +14,9 @@ export interface PlantProblem extends Problem {
   readonly groupNames: string[]
 }
 
+/** Output level below which an operator counts as silent for a kick (0..99; 0.75 dB per step). */
+const KICK_SILENT_LEVEL = 40
+
 /** Coarse values of ratio mode (coarse 0 is 0.5; facts §3). */
 const COARSE_VALUES = [0.5, ...Array.from({ length: 31 }, (_, i) => i + 1)]
 
@@ -29,14 +32,19 @@ export function splitRatio(ratio: number): { coarse: number; fine: number } {
   return { coarse, fine }
 }
 
+/** Chance that a ratio jump goes to one of the target's spectral ratios (when the problem has them). */
+const SPECTRAL_JUMP = 0.3
+
 /** A representable frequency near (or a harmonic jump away from) the current one. */
-function jumpFrequency(spec: ParamSpec, value: number, rng: Rng): number {
+function jumpFrequency(spec: ParamSpec, value: number, rng: Rng, spectral: readonly number[]): number {
   if (spec.unit === 'Hz') {
     // Fixed mode: 10^(coarse + fine/100); step the fine part, sometimes a whole decade.
     const log10 = Math.round(Math.log10(Math.max(value, 1)) * 100)
     const step = rng.next() < 0.2 ? (rng.next() < 0.5 ? -100 : 100) : Math.round(rng.normal() * 8) || 1
     return 10 ** (Math.max(0, Math.min(399, log10 + step)) / 100)
   }
+  // A partial of the target, or the spacing of two: where an operator's own frequency or its sidebands belong.
+  if (spectral.length > 0 && rng.next() < SPECTRAL_JUMP) return spectral[rng.int(spectral.length)]!
   const { coarse, fine } = splitRatio(value)
   const roll = rng.next()
   if (roll < 0.35) {
@@ -54,7 +62,12 @@ function jumpFrequency(spec: ParamSpec, value: number, rng: Rng): number {
   return COARSE_VALUES[rng.int(12)]!
 }
 
-export function createPlantProblem(plant: Plant, ctx: RenderContext, target: TargetFeatures, lockedIds: readonly string[] = []): PlantProblem {
+export interface PlantProblemOptions {
+  /** Ratios the structural jumps may try, from the target's spectrum (partials.ts spectralRatios). */
+  spectralRatios?: readonly number[]
+}
+
+export function createPlantProblem(plant: Plant, ctx: RenderContext, target: TargetFeatures, lockedIds: readonly string[] = [], options: PlantProblemOptions = {}): PlantProblem {
   const params = plant.params
   const dim = params.length
   const groupNames: string[] = []
@@ -69,6 +82,9 @@ export function createPlantProblem(plant: Plant, ctx: RenderContext, target: Tar
   }
   const locked = Uint8Array.from(params, (spec) => (lockedIds.includes(spec.id) ? 1 : 0))
   const movable = [...structural.keys()].filter((i) => structural[i] && !locked[i])
+  const spectral = (options.spectralRatios ?? []).filter((r) => Number.isFinite(r) && r > 0)
+  // Operator output levels (fm6): the knobs whose kicks switch an operator on or off.
+  const levels = [...params.keys()].filter((i) => /^op\d\.outputLevel$/.test(params[i]!.id) && !locked[i])
   let renderBuffer = new Float32Array(0)
 
   const evaluate = (theta: Float32Array, batch: number, gradOut: Float32Array | null): Evaluation[] => {
@@ -106,7 +122,19 @@ export function createPlantProblem(plant: Plant, ctx: RenderContext, target: Tar
       if (movable.length === 0) return
       const i = movable[rng.int(movable.length)]!
       const spec = params[i]!
-      out[i] = toNormalised(spec, jumpFrequency(spec, toPhysical(spec, theta[i]!), rng))
+      out[i] = toNormalised(spec, jumpFrequency(spec, toPhysical(spec, theta[i]!), rng, spectral))
+    },
+    proposeKick(theta: Float32Array, rng: Rng, out: Float32Array): boolean {
+      out.set(theta)
+      if (levels.length === 0) return false
+      const i = levels[rng.int(levels.length)]!
+      const spec = params[i]!
+      const level = toPhysical(spec, theta[i]!)
+      // Below ~40 an operator is 45 dB down and its level gradient is ~0: switch it on at a mid level. Otherwise
+      // try it off: a modulator that only adds noise to the spectrum sits in a basin gradients do not leave.
+      const next = level < KICK_SILENT_LEVEL ? 50 + rng.next() * 40 : 0
+      out[i] = toNormalised(spec, next)
+      return true
     },
   }
 }

@@ -27,6 +27,11 @@ export interface Problem {
   evaluate(theta: Float32Array, batch: number, gradOut: Float32Array | null): Evaluation[]
   /** Writes into out (dim long) a copy of theta with structural parameters moved to other representable values. */
   proposeStructural?(theta: Float32Array, rng: Rng, out: Float32Array): void
+  /**
+   * Writes into out a copy of theta with one large, non-local move of a smooth parameter that gradients cannot make
+   * (a silent operator switched on, an audible one switched off); false when there is none to make.
+   */
+  proposeKick?(theta: Float32Array, rng: Rng, out: Float32Array): boolean
 }
 
 /** Parameters an optimiser may move: not locked. Structural ones are left to local tests by AE-DDSP only. */
@@ -40,8 +45,10 @@ export function freeMask(problem: Problem): Uint8Array {
 export class CountingProblem implements Problem {
   evaluations = 0
   readonly proposeStructural?: (theta: Float32Array, rng: Rng, out: Float32Array) => void
+  readonly proposeKick?: (theta: Float32Array, rng: Rng, out: Float32Array) => boolean
   constructor(readonly inner: Problem) {
     if (inner.proposeStructural) this.proposeStructural = inner.proposeStructural.bind(inner)
+    if (inner.proposeKick) this.proposeKick = inner.proposeKick.bind(inner)
   }
   get dim(): number {
     return this.inner.dim
