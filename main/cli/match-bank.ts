@@ -12,6 +12,7 @@ import type { Dx7Voice } from '../dx7/voice.ts'
 import { MAX_INPUT_SEC } from '../engine/match-front-end.ts'
 import { startMatchWorker } from '../engine/match-worker.ts'
 import { InputError } from './index.ts'
+import { parseBackendKind } from '../backends/create-backend.ts'
 import { describeKey, nameFromFile } from './match.ts'
 
 interface BankOptions {
@@ -19,6 +20,7 @@ interface BankOptions {
   seconds: string
   jobs?: string
   seed: string
+  backend: string
   report?: string
 }
 
@@ -39,6 +41,12 @@ async function runBank(dir: string, opts: BankOptions): Promise<void> {
   if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new InputError(`--jobs ${opts.jobs} is outside 1..64 (an integer)`)
   const seed = Number(opts.seed)
   if (!Number.isInteger(seed) || seed < 0) throw new InputError(`--seed ${opts.seed} must be an integer ≥ 0`)
+  let backend: 'ts' | 'ort'
+  try {
+    backend = parseBackendKind(opts.backend)
+  } catch (error) {
+    throw new InputError((error as Error).message)
+  }
   if (!statSync(dir).isDirectory()) throw new InputError(`${dir} is not a directory; give a folder of .wav files`)
   const files = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.wav')).sort()
   if (files.length === 0) throw new InputError(`${dir} holds no .wav files`)
@@ -57,7 +65,7 @@ async function runBank(dir: string, opts: BankOptions): Promise<void> {
     while (next < inputs.length) {
       const index = next++
       const input = inputs[index]!
-      const handle = startMatchWorker({ ...input, seconds, seed: seed + index, name: nameFromFile(input.file) })
+      const handle = startMatchWorker({ ...input, seconds, seed: seed + index, name: nameFromFile(input.file), backend })
       try {
         const result = await handle.result
         Object.assign(results[index]!, { voice: result.voice, key: result.key, keyText: describeKey(result), distance: result.distance })
@@ -90,6 +98,7 @@ export function register(program: Command): void {
     .option('--seconds <s>', 'time budget per sample in seconds', '30')
     .option('--jobs <n>', 'samples matched at the same time (default: one per core)')
     .option('--seed <s>', 'random seed of the first sample (the next ones add 1)', '1')
+    .option('--backend <b>', 'gradient backend: ts, ort (onnxruntime) or auto', 'ts')
     .option('--report <file>', 'write a JSON summary (file, key, distance per slot)')
     .action((dir: string, opts: BankOptions) => runBank(dir, opts))
 }

@@ -43,6 +43,8 @@ export interface MatchOptions {
   /** Windowed mode (windowed.ts): window length 0.25..1 s; samples up to MAX_WINDOWED_SEC are matched. */
   windowSec?: number
   hopSec?: number // default windowSec / 2
+  /** Cap on the optimise phase's controller steps (whole-sample mode): the same work on any machine (tests). */
+  maxSteps?: number
 }
 
 export interface MatchProgress {
@@ -187,7 +189,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     const config = { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }
     const main = windowed
       ? await runWindowed((end) => windowProblem(winner.structure, end, winner.locked), ends, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
-      : await runController(winner.problem, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
+      : await runController(winner.problem, winner.theta, { seconds: remaining, signal: options.signal, maxSteps: options.maxSteps }, config, report('optimise', winner))
     // In windowed mode the race losses belong to the first window; the whole-sample result always wins then.
     if (windowed || main.bestLoss < winner.loss) {
       winner.theta = main.bestTheta
@@ -199,7 +201,8 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     winner.problem.plant.render(winner.theta, 1, ctx, plantAudio)
     const plantDistance = logMelDistance(plantAudio, target.samples, target.sampleRate)
     const quantised = fm6ToVoice(winner.theta, winner.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
-    const polishSec = Math.max(0.2, options.seconds - elapsed())
+    // With a step cap the optimiser may finish early; the polish then keeps its own share instead of the rest.
+    const polishSec = Math.max(0.2, options.maxSteps === undefined ? options.seconds - elapsed() : Math.min(options.seconds - elapsed(), POLISH_SHARE * options.seconds))
     const polished = await polishVoice(quantised, reference, polishSec, { seed, lockedParams: lockedPlantIds(options.lockedParams ?? [], winner.problem.plant.params.map((p) => p.id)), signal: options.signal })
     onProgress?.({ ...lastProgress(trajectory), step: step++, elapsedSec: elapsed(), phase: 'polish', voice: polished.voice, algorithm: winner.structure.algorithm })
 
