@@ -74,3 +74,17 @@ test('every step logs bounded reward terms and a regime', () => {
     assert.ok(['overdamped', 'healthy', 'explosive'].includes(record.regime))
   }
 })
+
+test('dither decay: σ follows a cosine envelope over the run, full at the start and 0 at the end', () => {
+  const problem = quadraticProblem([0.3, 0.6])
+  const controller = new Controller(problem, Float32Array.from([0.5, 0.5]), { ...DEFAULT_CONTROLLER_CONFIG, localTests: null, ditherDecay: true })
+  // The law's σ before each step is the one the step dithers with, times the envelope 0.5·(1 + cos(π·progress)).
+  for (const [progress, envelope] of [[0, 1], [0.5, 0.5], [0.25, 0.5 + 0.5 * Math.SQRT1_2], [1, 0]] as const) {
+    const lawSigma = controller.law.sigma
+    assert.ok(lawSigma > 0)
+    const record = controller.step(progress)
+    assert.ok(Math.abs(record.sigma - lawSigma * envelope) < 1e-12, `σ ${record.sigma} at progress ${progress}, law σ ${lawSigma}`)
+  }
+  const plain = new Controller(problem, Float32Array.from([0.5, 0.5]), { ...DEFAULT_CONTROLLER_CONFIG, localTests: null })
+  assert.ok(plain.step(1).sigma > 0, 'without decay σ stays on at the end')
+})

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { createRng } from '../../../main/common/rng.ts'
 import { runLocalTest, DEFAULT_LOCAL_TEST_CONFIG } from '../../../main/engine/local-tests.ts'
 import { quadraticProblem, rosenbrockProblem, sinusoidProblem } from './synthetic-problems.ts'
+import type { Problem } from '../../../main/engine/problem.ts'
 
 test('local tests never accept a worse point (300 random trials on three problems)', () => {
   const rng = createRng(11)
@@ -41,4 +42,29 @@ test('structural parameters land on representable values', () => {
   for (let i = 0; i < 40; i++) runLocalTest(problem, theta, Uint8Array.from([1, 1]), new Float64Array(2).fill(0.5), rng, DEFAULT_LOCAL_TEST_CONFIG)
   const step = theta[0]! * 60
   assert.ok(Math.abs(step - Math.round(step)) < 1e-4, `θ0 = ${theta[0]} is not on the grid`)
+})
+
+test('kick copies make the problem\'s kick move, and a kick that pays is accepted and named', () => {
+  // θ0 below 0.3 is "silent": the loss is flat there, so no gradient or small move can find the bowl at 0.7.
+  const loss = (a: number, b: number) => (a > 0.3 ? (a - 0.7) ** 2 : 1) + (b - 0.5) ** 2
+  let kicks = 0
+  const problem: Problem = {
+    dim: 2,
+    groups: new Int32Array(2),
+    evaluate: (theta, batch) => Array.from({ length: batch }, (_, k) => ({ loss: loss(theta[2 * k]!, theta[2 * k + 1]!), terms: {} })),
+    proposeKick(theta, _rng, out) {
+      kicks++
+      out.set(theta)
+      out[0] = theta[0]! < 0.3 ? 0.6 : 0
+      return true
+    },
+  }
+  const theta = Float32Array.from([0.1, 0.5])
+  const config = { ...DEFAULT_LOCAL_TEST_CONFIG, coordinateShare: 0, kickShare: 0.5, structuralProbability: 0 }
+  const outcome = runLocalTest(problem, theta, Uint8Array.from([1, 1]), new Float64Array(1).fill(0.5), createRng(2), config)
+  assert.equal(kicks, Math.round(0.5 * config.copies))
+  assert.equal(outcome.accepted, true)
+  assert.equal(outcome.move, 'kick')
+  assert.ok(Math.abs(theta[0]! - 0.6) < 1e-6, `θ0 = ${theta[0]}`)
+  assert.ok(outcome.lossAfter < 0.02 && outcome.lossBefore === 1)
 })
