@@ -56,6 +56,12 @@ export interface RealFftPlan {
    * ∂L/∂x2[n] = −z[2n + 1] (note the sign), valid until the plan's next call. Saves a pass over 2N numbers.
    */
   powerBackwardPairRaw(spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, offset1: number, offset2: number): Float64Array
+  /**
+   * `powerBackwardPairRaw` where ∂L/∂P is a two-band interpolation of per-band gradients, as a mel filterbank's
+   * transpose gives it: ∂L/∂P1[k] = lo[k]·g[m1 + band[k]] + hi[k]·g[m1 + band[k] + 1] (m2 for the second
+   * frame), computed as it is consumed instead of written to and read back from a power-sized array.
+   */
+  bandBackwardPairRaw(spectrum1: Float64Array, spectrum2: Float64Array, band: Int32Array, lo: Float64Array, hi: Float64Array, gradBand: Float64Array, m1: number, m2: number): Float64Array
 }
 
 const plans = new Map<number, RealFftPlan>()
@@ -216,5 +222,32 @@ function createPlan(size: number): RealFftPlan {
     }
   }
 
-  return { size, forward, adjoint, powerBackward, pairInput, forwardPair, forwardPairPower, powerBackwardPair, powerBackwardPairRaw }
+  const bandBackwardPairRaw = (spectrum1: Float64Array, spectrum2: Float64Array, band: Int32Array, lo: Float64Array, hi: Float64Array, g: Float64Array, m1: number, m2: number): Float64Array => {
+    // the same operations as powerBackwardPairRaw, with gradPower[k] replaced by its two-band expression
+    const b0 = band[0]!
+    const bh = band[half]!
+    pairIn[0] = 2 * (lo[0]! * g[m1 + b0]! + hi[0]! * g[m1 + b0 + 1]!) * spectrum1[0]!
+    pairIn[1] = -2 * (lo[0]! * g[m2 + b0]! + hi[0]! * g[m2 + b0 + 1]!) * spectrum2[0]!
+    pairIn[2 * half] = 2 * (lo[half]! * g[m1 + bh]! + hi[half]! * g[m1 + bh + 1]!) * spectrum1[2 * half]!
+    pairIn[2 * half + 1] = -2 * (lo[half]! * g[m2 + bh]! + hi[half]! * g[m2 + bh + 1]!) * spectrum2[2 * half]!
+    for (let k = 1; k < half; k++) {
+      const b = band[k]!
+      const wl = lo[k]!
+      const wh = hi[k]!
+      const g1 = wl * g[m1 + b]! + wh * g[m1 + b + 1]!
+      const g2 = wl * g[m2 + b]! + wh * g[m2 + b + 1]!
+      const a = g1 * spectrum1[2 * k]!
+      const bb = g1 * spectrum1[2 * k + 1]!
+      const c = g2 * spectrum2[2 * k]!
+      const d = g2 * spectrum2[2 * k + 1]!
+      pairIn[2 * k] = a - d
+      pairIn[2 * k + 1] = -(bb + c)
+      const j = 2 * (size - k)
+      pairIn[j] = a + d
+      pairIn[j + 1] = bb - c
+    }
+    return transformPair(pairIn)
+  }
+
+  return { size, forward, adjoint, powerBackward, pairInput, forwardPair, forwardPairPower, powerBackwardPair, powerBackwardPairRaw, bandBackwardPairRaw }
 }

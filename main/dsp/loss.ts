@@ -17,9 +17,9 @@
 //             over FFT sizes, as in DDSP / Parallel WaveGAN. Dominated by loud bins; off by default.
 // A term whose weight is 0 is neither computed nor listed in `terms`.
 // Framing: each FFT size hops by max(hopSize, fftSize/maxOverlap); frames are centred, zeros outside the signal.
-import { createStftLayout, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
+import { createStftLayout, framePairBackward, framePairBandBackward, framePairPower, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
 import { applyMel, applyMelTranspose, melFilterbank, type MelFilterbank } from './mel.ts'
-import { createSpectralStatsCache, spectralStats, spectralStatsBackward, type SpectralStatsCache, type SpectralStatTracks } from './spectral-stats-fused.ts'
+import { createSpectralStatsCache, spectralStats, spectralStatsBackward, type BandGradient, type SpectralStatsCache, type SpectralStatTracks } from './spectral-stats-fused.ts'
 
 export interface LossWeights { logMel: number; centroid: number; rolloff: number; flatness: number; peakiness: number; stft: number }
 
@@ -89,6 +89,17 @@ interface Resolution {
   gradPower: Float64Array
   mel: Float64Array
   gradMel: Float64Array
+  pair: PairScratch // two frames' worth of the arrays above, for the streamed pass (lossAndAudioGrad)
+}
+
+/** One frame pair's spectra, power, mel and their gradients: small enough to stay in cache. */
+interface PairScratch {
+  spectrum1: Float64Array
+  spectrum2: Float64Array
+  power: Float64Array // 2 × bins
+  gradPower: Float64Array
+  mel: Float64Array // 2 × bands
+  gradMel: Float64Array
 }
 
 interface StatTrack {
@@ -104,6 +115,8 @@ interface TargetState {
   statValues: SpectralStatTracks // views of stats[].value / .grad by name (null where a term is off)
   statGrads: SpectralStatTracks
   statCache: SpectralStatsCache // the candidate's sums from the statistics' forward, for their backward
+  pairValues: SpectralStatTracks // two frames of each statistic (the streamed pass)
+  pairGrads: SpectralStatTracks
   frameGate: Float64Array // per frame of resolutions[0]
   gateSum: number
   gradAccum: Float64Array
@@ -157,6 +170,14 @@ export function prepareTarget(audio: Float32Array, sampleRate: number, config?: 
       gradPower: new Float64Array(cells),
       mel: new Float64Array(layout.frames * bank.bands),
       gradMel: new Float64Array(layout.frames * bank.bands),
+      pair: {
+        spectrum1: new Float64Array(layout.spectrumStride),
+        spectrum2: new Float64Array(layout.spectrumStride),
+        power: new Float64Array(2 * layout.bins),
+        gradPower: new Float64Array(2 * layout.bins),
+        mel: new Float64Array(2 * bank.bands),
+        gradMel: new Float64Array(2 * bank.bands),
+      },
     }
     powerSpectrogram(audio, layout, res.spectra, res.power)
     applyMel(bank, res.power, layout.frames, res.mel)
@@ -204,6 +225,7 @@ export function prepareTarget(audio: Float32Array, sampleRate: number, config?: 
   const target: TargetFeatures = Object.freeze({ sampleRate, numSamples, config: cfg })
   states.set(target, {
     resolutions, stats, statValues, statGrads, statCache: createSpectralStatsCache(), frameGate, gateSum,
+    pairValues: pairTracks(weights), pairGrads: pairTracks(weights),
     gradAccum: new Float64Array(numSamples),
     audio: audio.slice(),
   })
@@ -218,6 +240,11 @@ export function targetAudio(target: TargetFeatures): Float32Array {
   const state = states.get(target)
   if (!state) throw new TypeError('target features were not made by prepareTarget in this thread; call prepareTarget(audio, sampleRate) here first')
   return state.audio
+}
+
+function pairTracks(weights: LossWeights): SpectralStatTracks {
+  const two = (name: keyof SpectralStatTracks): Float64Array | null => (weights[name] > 0 ? new Float64Array(2) : null)
+  return { centroid: two('centroid'), rolloff: two('rolloff'), flatness: two('flatness'), peakiness: two('peakiness') }
 }
 
 /** The hop (samples) used at `fftSize`: hopSize, raised so overlap stays ≤ maxOverlap. */
@@ -250,6 +277,104 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
   let stftSum = 0
   const terms: LossTerms = {}
 
+  if (weights.stft > 0) {
+    stftSum = wholeSpectrogramPass(audio, target, state, accum, wantGrad, terms, (x) => (logMelSum += x))
+  } else {
+    for (let r = 0; r < numRes; r++) logMelSum += streamedResolution(audio, target, state, r, accum, wantGrad, terms)
+  }
+
+  const ordered: LossTerms = {}
+  if (weights.logMel > 0) ordered.logMel = logMelSum / numRes
+  for (const name of ['centroid', 'rolloff', 'flatness', 'peakiness'] as const) if (name in terms) ordered[name] = terms[name]!
+  if (weights.stft > 0) ordered.stft = stftSum / numRes
+  let loss = 0
+  for (const [name, value] of Object.entries(ordered)) loss += weights[name as keyof LossWeights] * value
+  if (!Number.isFinite(loss)) {
+    // Float32 samples cannot overflow the float64 features, so this is a bug guard: never return NaN silently
+    let peak = 0
+    for (let i = 0; i < audio.length; i++) peak = Math.max(peak, Math.abs(audio[i]!))
+    throw new RangeError(`loss is ${loss} for candidate audio peaking at ${peak}; features overflowed — keep audio near full scale (±1) and report this input`)
+  }
+  if (gradAudio && gradAudio !== accum) for (let i = 0; i < accum.length; i++) gradAudio[i] = accum[i]!
+  return { loss, terms: ordered }
+}
+
+/**
+ * One resolution, streamed a frame pair at a time: forward, every term and the backward of a pair finish before
+ * the next pair starts, so spectra, power and their gradients live in a few cache-resident rows instead of
+ * frames × bins arrays (those passes were bound by memory traffic, not arithmetic). Possible because every term
+ * but stft is a sum over frames of a function of one frame, with constant scales. The same operations in the
+ * same order as wholeSpectrogramPass, so the result is bit-identical. Returns the resolution's mean |Δ log-mel|
+ * (0 with logMel off) and puts the statistics' terms into `terms` (resolution 0).
+ */
+function streamedResolution(audio: Float32Array, target: TargetFeatures, state: TargetState, r: number, accum: Float64Array, wantGrad: boolean, terms: LossTerms): number {
+  const { weights, logEps } = target.config
+  const numRes = state.resolutions.length
+  const res = state.resolutions[r]!
+  const { layout, bank, pair } = res
+  const { frames, bins } = layout
+  const bands = bank.bands
+  const withMel = weights.logMel > 0
+  const withStats = r === 0 && state.stats.length > 0
+  const cells = frames * bands
+  const melScale = weights.logMel / (cells * numRes)
+  const gateSum = Math.max(state.gateSum, 1e-12)
+  let melSum = 0
+  const statSums = [0, 0, 0, 0]
+  // with log-mel alone (no statistics) and the filterbank by bin, ∂L/∂power is formed inside the FFT packing
+  const byBin = withMel && !withStats ? bank.byBin : null
+  const melMap = bank.byBin
+  const melBase: BandGradient | null = withMel && withStats && melMap !== null ? { band: melMap.band, lo: melMap.weightLo, hi: melMap.weightHi, gradBand: pair.gradMel, bands } : null
+  for (let f = 0; f < frames; f += 2) {
+    const count = framePairPower(audio, layout, f, pair.spectrum1, pair.spectrum2, pair.power)
+    if (wantGrad && !withMel) pair.gradPower.fill(0)
+    if (withMel) {
+      applyMel(bank, pair.power, count, pair.mel)
+      const t = f * bands
+      for (let i = 0; i < count * bands; i++) {
+        const q = pair.mel[i]! + logEps
+        const d = Math.log(q) - res.targetLogMel[t + i]!
+        melSum += Math.abs(d)
+        if (wantGrad) pair.gradMel[i] = d === 0 ? 0 : (d > 0 ? melScale : -melScale) / q
+      }
+      if (wantGrad && byBin !== null && count === 2) {
+        framePairBandBackward(layout, f, pair.spectrum1, pair.spectrum2, byBin.band, byBin.weightLo, byBin.weightHi, pair.gradMel, bands, accum)
+        continue
+      }
+      // with the statistics, their backward writes the mel transpose in its own pass over the bins
+      if (wantGrad && !(withStats && bank.byBin !== null)) applyMelTranspose(bank, count, pair.gradMel, pair.gradPower)
+    }
+    if (withStats) {
+      spectralStats(pair.power, count, bins, state.pairValues, state.statCache)
+      for (let s = 0; s < state.stats.length; s++) {
+        const track = state.stats[s]!
+        const value = state.pairValues[track.name]!
+        const grad = state.pairGrads[track.name]!
+        const scale = weights[track.name] / gateSum
+        for (let j = 0; j < count; j++) {
+          const d = value[j]! - track.target[f + j]!
+          const g = state.frameGate[f + j]!
+          statSums[s]! += g * Math.abs(d)
+          grad[j] = d === 0 ? 0 : d > 0 ? scale * g : -scale * g
+        }
+      }
+      if (wantGrad) spectralStatsBackward(pair.power, count, bins, state.pairGrads, pair.gradPower, state.statCache, melBase ?? undefined)
+    }
+    if (wantGrad) framePairBackward(layout, f, count, pair.spectrum1, pair.spectrum2, pair.gradPower, accum)
+  }
+  if (withStats) state.stats.forEach((track, s) => (terms[track.name] = statSums[s]! / gateSum))
+  return withMel ? melSum / cells : 0
+}
+
+/**
+ * All resolutions over whole spectrograms (frames × bins arrays): needed by the stft term, whose spectral
+ * convergence divides by a norm over every frame. Returns the stft sum; reports each resolution's log-mel mean.
+ */
+function wholeSpectrogramPass(audio: Float32Array, target: TargetFeatures, state: TargetState, accum: Float64Array, wantGrad: boolean, terms: LossTerms, addLogMel: (x: number) => void): number {
+  const { weights, logEps } = target.config
+  const numRes = state.resolutions.length
+  let stftSum = 0
+  let logMelSum = 0
   for (let r = 0; r < numRes; r++) {
     const res = state.resolutions[r]!
     const { frames, bins } = res.layout
@@ -294,20 +419,8 @@ export function lossAndAudioGrad(audio: Float32Array, target: TargetFeatures, gr
     if (wantGrad) powerSpectrogramBackward(audio, res.layout, res.spectra, res.gradPower, accum)
   }
 
-  const ordered: LossTerms = {}
-  if (weights.logMel > 0) ordered.logMel = logMelSum / numRes
-  for (const name of ['centroid', 'rolloff', 'flatness', 'peakiness'] as const) if (name in terms) ordered[name] = terms[name]!
-  if (weights.stft > 0) ordered.stft = stftSum / numRes
-  let loss = 0
-  for (const [name, value] of Object.entries(ordered)) loss += weights[name as keyof LossWeights] * value
-  if (!Number.isFinite(loss)) {
-    // Float32 samples cannot overflow the float64 features, so this is a bug guard: never return NaN silently
-    let peak = 0
-    for (let i = 0; i < audio.length; i++) peak = Math.max(peak, Math.abs(audio[i]!))
-    throw new RangeError(`loss is ${loss} for candidate audio peaking at ${peak}; features overflowed — keep audio near full scale (±1) and report this input`)
-  }
-  if (gradAudio && gradAudio !== accum) for (let i = 0; i < accum.length; i++) gradAudio[i] = accum[i]!
-  return { loss, terms: ordered }
+  addLogMel(logMelSum)
+  return stftSum
 }
 
 /** Spectral convergence + log-magnitude L1 at one resolution; ADDS gradScale·∂term/∂power into res.gradPower. */

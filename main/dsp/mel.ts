@@ -20,7 +20,7 @@ export interface MelFilterbank {
    * binBand[k] + 1 with binWeightHi[k] (0 where it does not). Null when some bin feeds bands that do not fit
    * this pattern (possible at small FFT sizes, where narrow low bands take a single shared bin).
    */
-  readonly byBin: { band: Int32Array; weightLo: Float64Array; weightHi: Float64Array } | null
+  readonly byBin: { band: Int32Array; weightLo: Float64Array; weightHi: Float64Array; runs: Int32Array | null } | null
 }
 
 const MEL_BREAK_HZ = 1000
@@ -124,7 +124,20 @@ function byBin(bins: number, bands: number, start: Int32Array, end: Int32Array, 
       weightLo[k] = 0
     }
   }
-  return { band, weightLo, weightHi }
+  // band[] rises with k for adjacent triangles: then bins runs[b] .. runs[b + 1] − 1 all read bands b and b + 1,
+  // and the transpose can load those two gradients once per run instead of once per bin
+  let rising = true
+  for (let k = 1; k < bins; k++) if (band[k]! < band[k - 1]!) rising = false
+  let runs: Int32Array | null = null
+  if (rising) {
+    runs = new Int32Array(bands + 1)
+    let k = 0
+    for (let b = 0; b <= bands; b++) {
+      while (k < bins && band[k]! < b) k++
+      runs[b] = k
+    }
+  }
+  return { band, weightLo, weightHi, runs }
 }
 
 /** mel[f·bands + b] = Σ_k w_b[k]·power[f·bins + k] for `frames` frames. */
@@ -173,8 +186,21 @@ export function applyMelTranspose(bank: MelFilterbank, frames: number, gradMel: 
     applyMelBackward(bank, gradPower, frames, gradMel, gradPower)
     return
   }
-  const { band, weightLo, weightHi } = map
+  const { band, weightLo, weightHi, runs } = map
   const bands = bank.bands
+  if (runs !== null) {
+    // the same sums as the loop below, with each run's two band gradients hoisted (no per-bin gather)
+    for (let f = 0; f < frames; f++) {
+      const p = f * bins
+      const m = f * bands
+      for (let b = 0; b + 1 < bands; b++) {
+        const gLo = gradMel[m + b]!
+        const gHi = gradMel[m + b + 1]!
+        for (let k = runs[b]!, e = runs[b + 1]!; k < e; k++) gradPower[p + k] = weightLo[k]! * gLo + weightHi[k]! * gHi
+      }
+    }
+    return
+  }
   for (let f = 0; f < frames; f++) {
     const p = f * bins
     const m = f * bands

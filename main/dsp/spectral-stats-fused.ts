@@ -109,11 +109,25 @@ export function spectralStats(power: Float64Array, frames: number, bins: number,
 const scratch = { bins: 0, invMag: new Float64Array(0), invQ: new Float64Array(0) }
 
 /**
- * ADDS Σ_stat ∂L/∂stat · ∂stat/∂power into gradPower, given each statistic's per-frame gradient (null = 0).
+ * A gradient that spectralStatsBackward writes under its own instead of adding onto gradPower: per frame f and
+ * bin k, lo[k]·gradBand[f·bands + band[k]] + hi[k]·gradBand[f·bands + band[k] + 1] (a mel filterbank's
+ * transpose, MelFilterbank.byBin), saving the caller a pass that writes it first.
+ */
+export interface BandGradient {
+  band: Int32Array
+  lo: Float64Array
+  hi: Float64Array
+  gradBand: Float64Array
+  bands: number
+}
+
+/**
+ * ADDS Σ_stat ∂L/∂stat · ∂stat/∂power into gradPower, given each statistic's per-frame gradient (null = 0);
+ * with `base`, WRITES base + that sum (the same numbers as writing base first, then adding).
  * `cache`: the one spectralStats filled from this same `power` (used when it matches; otherwise ignored). The
  * result is bit-identical either way: the cached sums and magnitudes are the ones the backward would rebuild.
  */
-export function spectralStatsBackward(power: Float64Array, frames: number, bins: number, grads: SpectralStatTracks, gradPower: Float64Array, cache?: SpectralStatsCache): void {
+export function spectralStatsBackward(power: Float64Array, frames: number, bins: number, grads: SpectralStatTracks, gradPower: Float64Array, cache?: SpectralStatsCache, base?: BandGradient): void {
   if (scratch.bins !== bins) {
     scratch.bins = bins
     scratch.invMag = new Float64Array(bins)
@@ -129,8 +143,11 @@ export function spectralStatsBackward(power: Float64Array, frames: number, bins:
     const gR = grads.rolloff !== null ? grads.rolloff[f]! : 0
     const gF = grads.flatness !== null ? grads.flatness[f]! : 0
     const gP = grads.peakiness !== null ? grads.peakiness[f]! : 0
-    if (gC === 0 && gR === 0 && gF === 0 && gP === 0) continue
     const p = f * bins
+    if (gC === 0 && gR === 0 && gF === 0 && gP === 0) {
+      if (base !== undefined) writeBase(base, f, p, bins, gradPower)
+      continue
+    }
     let sumP: number
     let sumQ: number
     let sumQ2: number
@@ -184,7 +201,31 @@ export function spectralStatsBackward(power: Float64Array, frames: number, bins:
     } else invQ.fill(0)
     const constant = common - pB
     // the same sum in the same order in every branch (a zero centroid term adds exactly nothing)
-    if (gC === 0) {
+    if (base !== undefined && (gC === 0 || inv === null)) {
+      // base written in the same loop: gradPower = base + terms, one pass instead of a write and an add
+      const { band, lo, hi, gradBand } = base
+      const m = f * base.bands
+      if (gC === 0) {
+        for (let k = 0; k < bins; k++) {
+          const b = m + band[k]!
+          const q = power[p + k]! + STATS_POWER_FLOOR
+          gradPower[p + k] = (lo[k]! * gradBand[b]! + hi[k]! * gradBand[b + 1]!) + (pA * q + perBin * invQ[k]! + constant)
+        }
+      } else {
+        const mag = cache!.mag
+        for (let k = 0; k < bins; k++) {
+          const b = m + band[k]!
+          const q = power[p + k]! + STATS_POWER_FLOOR
+          gradPower[p + k] = (lo[k]! * gradBand[b]! + hi[k]! * gradBand[b + 1]!) + (cScale * (k * dNu - c) * (1 / mag[p + k]!) + pA * q + perBin * invQ[k]! + constant)
+        }
+      }
+    } else if (base !== undefined) {
+      writeBase(base, f, p, bins, gradPower)
+      for (let k = 0; k < bins; k++) {
+        const q = power[p + k]! + STATS_POWER_FLOOR
+        gradPower[p + k]! += cScale * (k * dNu - c) * inv![k]! + pA * q + perBin * invQ[k]! + constant
+      }
+    } else if (gC === 0) {
       for (let k = 0; k < bins; k++) {
         const q = power[p + k]! + STATS_POWER_FLOOR
         gradPower[p + k]! += pA * q + perBin * invQ[k]! + constant
@@ -202,5 +243,14 @@ export function spectralStatsBackward(power: Float64Array, frames: number, bins:
       }
     }
     if (gR !== 0) rolloffFrameBackward(power, p, bins, sumQ, gR, gradPower)
+  }
+}
+
+function writeBase(base: BandGradient, f: number, p: number, bins: number, gradPower: Float64Array): void {
+  const { band, lo, hi, gradBand } = base
+  const m = f * base.bands
+  for (let k = 0; k < bins; k++) {
+    const b = m + band[k]!
+    gradPower[p + k] = lo[k]! * gradBand[b]! + hi[k]! * gradBand[b + 1]!
   }
 }

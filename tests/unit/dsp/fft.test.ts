@@ -1,6 +1,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { getRealFftPlan } from '../../../main/dsp/fft.ts'
+import { applyMelTranspose, melFilterbank } from '../../../main/dsp/mel.ts'
 import { createRng } from '../../../main/common/rng.ts'
 
 function naiveDft(x: Float64Array): Float64Array {
@@ -155,5 +156,24 @@ test('powerBackwardPairRaw holds ∂x1 and −∂x2 as powerBackwardPair writes 
       assert.equal(z[2 * i], want[2 * i], `n=${n} ∂x1[${i}]`)
       assert.equal(-z[2 * i + 1]!, want[2 * i + 1], `n=${n} ∂x2[${i}]`)
     }
+  }
+})
+
+test('bandBackwardPairRaw equals powerBackwardPairRaw of the mel transpose, bit for bit', () => {
+  const rng = createRng(6)
+  for (const n of [256, 1024]) {
+    const plan = getRealFftPlan(n)
+    const bins = n / 2 + 1
+    const bank = melFilterbank(16000, n, 24, 20, null)
+    const map = bank.byBin!
+    assert.ok(map !== null)
+    const s1 = Float64Array.from({ length: n + 2 }, () => rng.normal())
+    const s2 = Float64Array.from({ length: n + 2 }, () => rng.normal())
+    const gradMel = Float64Array.from({ length: 2 * bank.bands }, () => rng.normal())
+    const gradPower = new Float64Array(2 * bins)
+    applyMelTranspose(bank, 2, gradMel, gradPower)
+    const want = plan.powerBackwardPairRaw(s1, s2, gradPower, 0, bins).slice()
+    const got = plan.bandBackwardPairRaw(s1, s2, map.band, map.weightLo, map.weightHi, gradMel, 0, bank.bands)
+    assert.deepEqual(got, want, `n=${n}`)
   }
 })

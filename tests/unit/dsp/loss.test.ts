@@ -194,3 +194,26 @@ test('gradient descent through the loss recovers a sine’s level and decay', ()
   assert.ok(Math.abs(d - 3) < 0.5, `decay ${d}`)
   assert.ok(last < 0.1 * first, `loss ${first} → ${last}`)
 })
+
+test('the streamed pass (every term frame-local) gives the whole-spectrogram numbers', () => {
+  // an stft weight of 1e-300 sends the loss through the whole-spectrogram pass and changes nothing else
+  const target = mix(sine(N, SR, 440, 0.4, 3), noise(N, 7, 0.02))
+  const candidate = mix(sine(N, SR, 452, 0.3, 5), noise(N, 8, 0.03))
+  for (const weights of [DEFAULT_LOSS_CONFIG.weights, { ...ALL_ON, stft: 0 }, { ...only('logMel') }, { ...only('centroid'), rolloff: 1 }]) {
+    const streamed = prepareTarget(target, SR, { weights })
+    const whole = prepareTarget(target, SR, { weights: { ...weights, stft: 1e-300 } })
+    const gs = new Float64Array(N)
+    const gw = new Float64Array(N)
+    const a = lossAndAudioGrad(candidate, streamed, gs)
+    const b = lossAndAudioGrad(candidate, whole, gw)
+    const { stft: _, ...wholeTerms } = b.terms
+    assert.deepEqual(a.terms, wholeTerms, JSON.stringify(weights))
+    assert.equal(a.loss, b.loss)
+    let scale = 0
+    for (const g of gw) scale = Math.max(scale, Math.abs(g))
+    assert.ok(scale > 0)
+    for (let i = 0; i < N; i++) assert.ok(Math.abs(gs[i]! - gw[i]!) <= 1e-12 * scale, `sample ${i}: ${gs[i]} vs ${gw[i]}`)
+    // and the same call without a gradient gives the same loss
+    assert.equal(lossAndAudioGrad(candidate, streamed, null).loss, a.loss)
+  }
+})

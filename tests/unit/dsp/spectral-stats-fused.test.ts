@@ -5,6 +5,7 @@ import {
   spectralPeakiness, spectralPeakinessBackward, spectralRolloff, spectralRolloffBackward,
 } from '../../../main/dsp/spectral-stats.ts'
 import { createSpectralStatsCache, spectralStats, spectralStatsBackward } from '../../../main/dsp/spectral-stats-fused.ts'
+import { applyMelTranspose, melFilterbank } from '../../../main/dsp/mel.ts'
 import { createStftLayout, powerSpectrogram, spectrumViews } from '../../../main/dsp/stft.ts'
 import { createRng } from '../../../main/common/rng.ts'
 import { noise, sine } from './fd-helpers.ts'
@@ -92,5 +93,28 @@ test('the forward cache gives the backward bit-identical gradients, and is ignor
     spectralStatsBackward(other, frames, bins, g, gotOther, cache)
     assert.deepEqual(gotOther, wantOther)
     assert.notDeepEqual(gotOther, got)
+  }
+})
+
+test('a band-gradient base is written under the statistics\' gradient: the same as mel transpose, then add', () => {
+  const { power, frames, bins } = spectrogram(mixedSignal())
+  const bank = melFilterbank(16000, 512, 32, 20, null)
+  const map = bank.byBin!
+  const rng = createRng(12)
+  const gradMel = Float64Array.from({ length: frames * bank.bands }, () => rng.normal())
+  for (const withCentroid of [true, false]) {
+    // some frames with every statistic's gradient 0: they get the base alone
+    const grads = () => Float64Array.from({ length: frames }, (_, f) => (f % 5 === 0 ? 0 : rng.normal()))
+    const g = { centroid: withCentroid ? grads() : null, rolloff: grads(), flatness: grads(), peakiness: grads() }
+    for (const track of Object.values(g)) if (track) for (let f = 0; f < frames; f += 5) track[f] = 0
+    const tracks = { centroid: withCentroid ? new Float64Array(frames) : null, rolloff: new Float64Array(frames), flatness: new Float64Array(frames), peakiness: new Float64Array(frames) }
+    const cache = createSpectralStatsCache()
+    spectralStats(power, frames, bins, tracks, cache)
+    const want = new Float64Array(power.length)
+    applyMelTranspose(bank, frames, gradMel, want)
+    spectralStatsBackward(power, frames, bins, g, want, cache)
+    const got = new Float64Array(power.length).fill(NaN) // written, never read
+    spectralStatsBackward(power, frames, bins, g, got, cache, { band: map.band, lo: map.weightLo, hi: map.weightHi, gradBand: gradMel, bands: bank.bands })
+    assert.deepEqual(got, want, `centroid ${withCentroid}`)
   }
 })

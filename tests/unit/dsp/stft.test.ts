@@ -1,6 +1,6 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { createStftLayout, powerSpectrogram, powerSpectrogramBackward, spectrumViews, stftFrameCount } from '../../../main/dsp/stft.ts'
+import { createStftLayout, framePairBackward, framePairPower, powerSpectrogram, powerSpectrogramBackward, spectrumViews, stftFrameCount } from '../../../main/dsp/stft.ts'
 import { createRng } from '../../../main/common/rng.ts'
 import { centralDifference, noise, relativeError, sine } from './fd-helpers.ts'
 
@@ -60,5 +60,32 @@ test('backward matches central differences of Σ g·power', () => {
     v[i] = 1
     const { fd, predicted } = centralDifference(f, grad, audio, v, 1e-3)
     assert.ok(relativeError(fd, predicted) < 1e-3, `sample ${i}: fd ${fd} vs ${predicted}`)
+  }
+})
+
+test('framePairPower / framePairBackward give the whole-spectrogram numbers bit for bit, odd last frame included', () => {
+  const rng = createRng(9)
+  const audio = noise(1900, 6)
+  const layout = createStftLayout(audio.length, 256, 64) // 30 frames; hop 95 below gives 21 (an odd last frame)
+  for (const lay of [layout, createStftLayout(audio.length, 256, 95)]) {
+    const { frames, bins } = lay
+    assert.ok(lay === layout ? frames % 2 === 0 : frames % 2 === 1)
+    const g = Float64Array.from({ length: frames * bins }, () => rng.normal())
+    const spectra = spectrumViews(lay, new Float64Array(frames * lay.spectrumStride))
+    const power = new Float64Array(frames * bins)
+    powerSpectrogram(audio, lay, spectra, power)
+    const want = new Float64Array(audio.length)
+    powerSpectrogramBackward(audio, lay, spectra, g, want)
+    const s1 = new Float64Array(lay.spectrumStride)
+    const s2 = new Float64Array(lay.spectrumStride)
+    const rows = new Float64Array(2 * bins)
+    const got = new Float64Array(audio.length)
+    for (let f = 0; f < frames; f += 2) {
+      const count = framePairPower(audio, lay, f, s1, s2, rows)
+      assert.equal(count, Math.min(2, frames - f))
+      assert.deepEqual(rows.subarray(0, count * bins), power.subarray(f * bins, (f + count) * bins), `frames ${f}..`)
+      framePairBackward(lay, f, count, s1, s2, g.subarray(f * bins, (f + count) * bins), got)
+    }
+    assert.deepEqual(got, want)
   }
 })
