@@ -141,11 +141,35 @@ export interface BackendGradcheckRun {
 /** How closely a backend's loss and ∂loss/∂θ match the ts backend's on the same θ (float32 tolerance). */
 export interface AgreementReport {
   worstLossRelError: number
-  worstGradRelError: number // ‖g − g_ts‖/‖g_ts‖ per candidate
+  worstGradRelError: number // ‖g − g_ts‖/‖g_ts‖ per candidate, over the parameters that are not pitch-like
+  worstPitchRelError: number // ‖g − g_ts‖ over the pitch-like parameters, relative to the whole ‖g_ts‖
   ok: boolean
 }
 
-export const AGREEMENT_TOLERANCE = { loss: 1e-4, grad: 5e-3 }
+/**
+ * pitchGrad: the loss oscillates in pitch-like parameters on the scale of a partial crossing a bin (see
+ * `skip` above), so its gradient there swings with the tiniest change of the rendered audio: a full-graph
+ * render in float32 (phase n·inc rounded, float32 tables) moves ∂loss/∂pitch by up to ~1 % where a float64
+ * TypeScript render feeding the same float32 loss moves it by < 0.1 %. Measured: subtractive ladder, this
+ * check's θ, ORT 73.4 vs TS 74.1 while central differences of either loss swing from −0.8 to 4.1 over
+ * h = 1e−3 … 1e−2.
+ */
+export const AGREEMENT_TOLERANCE = { loss: 1e-4, grad: 5e-3, pitchGrad: 2e-2 }
+
+/** Relative gradient errors of one candidate: [non-pitch-like, pitch-like (over the whole norm)]. */
+export function gradientAgreement(params: readonly ParamSpec[], g: ArrayLike<number>, gTs: ArrayLike<number>): { grad: number; pitch: number; norm: number } {
+  let diff = 0, norm = 0, pitchDiff = 0, total = 0
+  params.forEach((spec, i) => {
+    const d = (g[i]! - gTs[i]!) ** 2
+    total += gTs[i]! ** 2
+    if (isPitchLike(spec)) pitchDiff += d
+    else {
+      diff += d
+      norm += gTs[i]! ** 2
+    }
+  })
+  return { grad: Math.sqrt(diff / Math.max(norm, 1e-30)), pitch: Math.sqrt(pitchDiff / Math.max(total, 1e-30)), norm: Math.sqrt(norm) }
+}
 
 export async function agreementWithTs(backend: GradientBackend, ts: GradientBackend, options: Partial<BackendGradcheckOptions> = {}): Promise<AgreementReport> {
   const opts = { ...DEFAULT_BACKEND_GRADCHECK, ...options }
@@ -162,18 +186,15 @@ export async function agreementWithTs(backend: GradientBackend, ts: GradientBack
   const lTs = await ts.lossAndGrad(theta, batch, ctx, theirs, gTs)
   let worstLossRelError = 0
   let worstGradRelError = 0
+  let worstPitchRelError = 0
   for (let b = 0; b < batch; b++) {
     worstLossRelError = Math.max(worstLossRelError, Math.abs(l[b]!.loss - lTs[b]!.loss) / Math.max(Math.abs(lTs[b]!.loss), 1e-6))
-    let diff = 0
-    let norm = 0
-    for (let i = b * p; i < (b + 1) * p; i++) {
-      diff += (g[i]! - gTs[i]!) ** 2
-      norm += gTs[i]! ** 2
-    }
-    worstGradRelError = Math.max(worstGradRelError, Math.sqrt(diff / Math.max(norm, 1e-30)))
+    const a = gradientAgreement(backend.params, g.subarray(b * p, (b + 1) * p), gTs.subarray(b * p, (b + 1) * p))
+    worstGradRelError = Math.max(worstGradRelError, a.grad)
+    worstPitchRelError = Math.max(worstPitchRelError, a.pitch)
   }
-  const ok = worstLossRelError <= AGREEMENT_TOLERANCE.loss && worstGradRelError <= AGREEMENT_TOLERANCE.grad
-  return { worstLossRelError, worstGradRelError, ok }
+  const ok = worstLossRelError <= AGREEMENT_TOLERANCE.loss && worstGradRelError <= AGREEMENT_TOLERANCE.grad && worstPitchRelError <= AGREEMENT_TOLERANCE.pitchGrad
+  return { worstLossRelError, worstGradRelError, worstPitchRelError, ok }
 }
 
 /**

@@ -9,6 +9,7 @@ import { createOrtBackend, createOrtPlant } from './ort/ort-backend.ts'
 import { createFm6Synth } from '../plants/fm6-synth.ts'
 import type { OscMode } from '../plants/fm6-params.ts'
 import { createSubtractiveSynth, type FilterKind } from '../plants/subtractive-synth.ts'
+import { audioGraphFor } from './onnx/plant-graphs.ts'
 
 export interface PlantChoice {
   /** fm6: DX7 algorithm 1..32 (default 1). */
@@ -26,11 +27,13 @@ export const BACKEND_PLANTS = ['fm6', 'subtractive'] as const
 export function synthSource(plantId: string, choice: PlantChoice = {}): SynthSource {
   if (plantId === 'fm6' || plantId === 'fm') {
     const structure = { algorithm: choice.algorithm ?? 1, oscModes: choice.oscModes ?? [0, 0, 0, 0, 0, 0], ...(choice.base ? { base: choice.base } : {}) }
-    return { id: `fm6/alg${structure.algorithm}`, createSynth: () => createFm6Synth(structure) }
+    const audioGraph = audioGraphFor('fm6', structure)
+    return { id: `fm6/alg${structure.algorithm}`, createSynth: () => createFm6Synth(structure), ...(audioGraph ? { audioGraph } : {}) }
   }
   if (plantId === 'subtractive') {
     const filter = choice.filter ?? 'biquad'
-    return { id: `subtractive/${filter}`, createSynth: () => createSubtractiveSynth({ filter }) }
+    const audioGraph = audioGraphFor('subtractive', { filter })
+    return { id: `subtractive/${filter}`, createSynth: () => createSubtractiveSynth({ filter }), ...(audioGraph ? { audioGraph } : {}) }
   }
   throw new RangeError(`plant "${plantId}" has no backend yet; choose one of: ${BACKEND_PLANTS.join(', ')}`)
 }

@@ -1,4 +1,7 @@
-// The onnxruntime backend. Split at the audio: each candidate is rendered by the plant's synth in TypeScript
+// The onnxruntime backend, in one of two modes.
+// full-graph (plants with a graph definition, main/backends/onnx/plant-graphs.ts): one session run per chunk
+// maps θ to loss, terms and ∂loss/∂θ: render, features, loss and the reverse pass of all of it in ORT.
+// hybrid (the others, or ortMode 'hybrid'): split at the audio: each candidate is rendered by the plant's synth in TypeScript
 // (per-sample recurrences: FM feedback loops, IIR filters and the EG state machine stay where they are exact
 // and cheap), then one session run per chunk of candidates computes their features, loss terms and
 // ∂loss/∂audio (the FFT-heavy part: STFTs at two sizes, mel, statistics, and their reverse pass), and the
@@ -11,7 +14,13 @@ import type { DifferentiableSynth } from '../../plants/differentiable-synth.ts'
 import { prepareTarget, type TargetFeatures } from '../../dsp/loss.ts'
 import { checkRenderContext } from '../../plants/plant-adapter.ts'
 import { assertFiniteTheta } from '../../plants/param-scale.ts'
-import type { BackendOptions, BackendTarget, GradientBackend, SynthSource } from '../backend.ts'
+import type { BackendOptions, BackendTarget, GradientBackend, OrtMode, SynthSource } from '../backend.ts'
+import { buildPlantTrainGraph, type AudioGraph } from '../onnx/plant-graphs.ts'
+import { encodeModel } from '../onnx/model-encoder.ts'
+import { lossTermNames } from '../onnx/loss-graph.ts'
+import { ort } from './session.ts'
+import type { SyncSession } from './sync-session.ts'
+import type { LossConfig } from '../../dsp/loss.ts'
 import { computeTargetFeatures, createOrtAudioLoss, type OrtAudioLoss, type OrtTarget } from './ort-loss.ts'
 import { createSyncSession } from './sync-session.ts'
 import { buildOptimizerModel } from '../onnx/optimizer-graph.ts'
@@ -23,10 +32,17 @@ import type { ExecutionProvider } from './session.ts'
  * while batch 1 to 8 cost about the same per candidate.
  */
 export const ORT_MAX_CHUNK = 8
+/**
+ * Candidates per run in full-graph mode. The plant's Scans cost per iteration whatever the batch (README,
+ * "Scan"), so larger chunks amortise them; 32 keeps the loss intermediates within a few hundred MB.
+ */
+export const ORT_FULL_GRAPH_MAX_CHUNK = 32
 
 export interface OrtPlant extends Plant {
   /** The execution provider really in use. */
   readonly provider: ExecutionProvider
+  /** What runs in ORT: the whole θ → loss, ∂loss/∂θ ('full-graph') or the loss only ('hybrid'). */
+  readonly mode: OrtMode
   /** Tells the plant which audio a TargetFeatures (from main/dsp/loss.ts prepareTarget) was made from. */
   registerTarget(target: TargetFeatures, audio: Float32Array): void
   /** Losses without the reverse pass (its own session, about a third of the work of lossAndGrad). */
@@ -52,6 +68,41 @@ export function createOrtPlant(source: SynthSource, options: BackendOptions = {}
   let gRow = new Float64Array(0)
   const gTheta = new Float64Array(p)
   let disposed = false
+  const audioGraph: AudioGraph | null = options.ortMode === 'hybrid' ? null : source.audioGraph ?? null
+  const mode: OrtMode = audioGraph ? 'full-graph' : 'hybrid'
+  const trains = new Map<string, SyncSession>()
+
+  // One session per (chunk, render context, loss config): note, velocity and hold are constants of the graph.
+  const trainFor = (size: number, ctx: RenderContext, config: LossConfig, withGrad: boolean): SyncSession => {
+    const key = `${size}:${withGrad}:${ctx.sampleRate}:${ctx.numSamples}:${ctx.note}:${ctx.velocity}:${ctx.holdSec}:${JSON.stringify(config)}`
+    let session = trains.get(key)
+    if (!session) {
+      const graph = buildPlantTrainGraph(audioGraph!, size, p, ctx, config, withGrad)
+      session = createSyncSession(encodeModel(graph, { name: `${source.id}/train` }), sessionOptions).session
+      trains.set(key, session)
+    }
+    return session
+  }
+
+  function evaluateFullGraph(theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, tensors: OrtTarget, gradOut: Float32Array | null): CandidateLoss[] {
+    const names = lossTermNames(target.config)
+    const results: CandidateLoss[] = []
+    for (let start = 0; start < batch; start += ORT_FULL_GRAPH_MAX_CHUNK) {
+      const size = Math.min(ORT_FULL_GRAPH_MAX_CHUNK, batch - start)
+      const session = trainFor(size, ctx, target.config, gradOut !== null)
+      const thetaT = new ort.Tensor('float32', theta.subarray(start * p, (start + size) * p), [size, p])
+      const into = gradOut ? { 'grad.theta': new ort.Tensor('float32', gradOut.subarray(start * p, (start + size) * p), [size, p]) } : undefined
+      const out = session.run({ theta: thetaT, ...tensors.feeds }, into)
+      const terms = out.terms!.data
+      out.loss!.data.forEach((loss, b) => results.push({ loss, terms: Object.fromEntries(names.map((n, t) => [n, terms[b * names.length + t]!])) }))
+    }
+    if (gradOut) {
+      for (let i = 0; i < batch * p; i++) {
+        if (!Number.isFinite(gradOut[i]!)) throw new RangeError(`∂loss/∂θ for "${params[i % p]!.id}" (candidate ${Math.floor(i / p)}) is ${gradOut[i]}; the render overflowed — this θ point is invalid, reset the candidate`)
+      }
+    }
+    return results
+  }
 
   const lossFor = (size: number, target: TargetFeatures, withGrad: boolean): OrtAudioLoss => {
     const key = `${size}:${withGrad}:${target.numSamples}:${target.sampleRate}:${JSON.stringify(target.config)}`
@@ -102,6 +153,13 @@ export function createOrtPlant(source: SynthSource, options: BackendOptions = {}
     }
     if (gradOut && gradOut.length < batch * p) throw new RangeError(`gradOut has ${gradOut.length} values but batch ${batch} × ${p} parameters are needed`)
     const tensors = tensorsFor(target)
+    if (audioGraph) {
+      const results = evaluateFullGraph(theta, batch, ctx, target, tensors, gradOut)
+      results.forEach((r, b) => {
+        if (!Number.isFinite(r.loss)) throw new RangeError(`loss of candidate ${b} is ${r.loss}; check the target and θ`)
+      })
+      return results
+    }
     renderBatch(theta, batch, ctx)
     const results: CandidateLoss[] = []
     for (let start = 0; start < batch; start += ORT_MAX_CHUNK) {
@@ -130,6 +188,7 @@ export function createOrtPlant(source: SynthSource, options: BackendOptions = {}
     id: source.id,
     params,
     provider,
+    mode,
     registerTarget: (target, targetAudio) => {
       if (targetAudio.length !== target.numSamples) throw new RangeError(`target audio has ${targetAudio.length} samples but its features were made from ${target.numSamples}`)
       audios.set(target, targetAudio)
@@ -146,6 +205,8 @@ export function createOrtPlant(source: SynthSource, options: BackendOptions = {}
       disposed = true
       for (const loss of losses.values()) loss.dispose()
       losses.clear()
+      for (const session of trains.values()) session.release()
+      trains.clear()
     },
   }
 }
@@ -157,6 +218,7 @@ export async function createOrtBackend(source: SynthSource, options: BackendOpti
     plantId: source.id,
     params: plant.params,
     provider: plant.provider,
+    ortMode: plant.mode,
     async prepareTarget(targetAudio, sampleRate, config): Promise<BackendTarget> {
       const features = prepareTarget(targetAudio, sampleRate, config)
       plant.registerTarget(features, targetAudio)
