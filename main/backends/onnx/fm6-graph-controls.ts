@@ -8,7 +8,8 @@
 // - Relaxed tables (lerpTable / expLerpTable of table-relax.ts, the destaired EG level, EG speed and pitch EG
 //   rate tables): index i = ⌊min(x, n − 2)⌋ by a Cast to int64 (no gradient), a Gather of the table and of its
 //   per-segment slope at i, value = t[i] + (x − i)·s[i]; geometric tables interpolate ln t and take Exp. The
-//   gradient is the right-hand segment's slope (TS uses the mean of both segments within 1e-5 of an interior knot).
+//   gradient is that segment's slope, and within KNOT_WINDOW (1e-5) of an integer k the mean of its two segments
+//   (value t[k] + (x − k)·mean, off the exact value by < 1e-5 of a step), as lerpTableSlope / expLerpTableSlope.
 // - Static per note (build-time constants): key, velocity, keyboard level/rate scaling from the base voice, the
 //   speed and hold tables for each operator's rate-scaling offset, key-off time, which operators follow the pitch EG.
 // - Static holds: EG_STATIC hold samples of the rounded rate (round = Cast of x + 0.5), a Gather, no gradient;
@@ -27,7 +28,7 @@ import {
 import { egIncrementQ24, egStaticHoldSamples, EG_LEVEL_FLOOR_MICROSTEPS } from '../../dx7/envelope.ts'
 import { logFreqForKey, transposedKey } from '../../dx7/frequency.ts'
 import { pitchEgUnitQ24 } from '../../dx7/pitch-envelope.ts'
-import { destairTable } from '../../plants/table-relax.ts'
+import { destairTable, KNOT_WINDOW } from '../../plants/table-relax.ts'
 import { FIXED_FOLLOWS_PITCH_EG, LOOP_FEEDBACK_SCALE, type Fm6Structure } from '../../plants/fm6-controls.ts'
 import {
   FEEDBACK_INDEX, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT,
@@ -65,26 +66,31 @@ export interface Fm6GraphControls {
 function lerpRows(g: Graph, rows: ArrayLike<number>[], x: Value, geometric: boolean): Value {
   const n = rows[0]!.length
   const values = new Float32Array(rows.length * n)
-  const slopes = new Float32Array(rows.length * n)
+  const slopes = new Float32Array(rows.length * n) // segment [i, i + 1]
+  const knotSlopes = new Float32Array(rows.length * n) // at an interior knot: the mean of both segments
   rows.forEach((row, r) => {
     if (row.length !== n) throw new RangeError(`lerpRows: table ${r} has ${row.length} entries, table 0 has ${n}`)
+    const t = (i: number): number => (geometric ? Math.log(row[i]!) : row[i]!)
     for (let i = 0; i < n; i++) {
-      const v = geometric ? Math.log(row[i]!) : row[i]!
-      const next = i + 1 < n ? (geometric ? Math.log(row[i + 1]!) : row[i + 1]!) : v
-      values[r * n + i] = v
-      slopes[r * n + i] = next - v
+      values[r * n + i] = t(i)
+      slopes[r * n + i] = i + 1 < n ? t(i + 1) - t(i) : t(i) - t(i - 1)
+      knotSlopes[r * n + i] = i === 0 ? t(1) - t(0) : i === n - 1 ? t(i) - t(i - 1) : 0.5 * (t(i + 1) - t(i - 1))
     }
   })
-  const xc = g.clip(x, 0, n - 1)
-  // ⌊min(x, n − 2)⌋: x ≥ 0 here, so the truncating Cast is a floor; the top segment covers x = n − 1.
-  const index = g.cast(g.min(xc, n - 2), 'int64')
-  const rowShape = x.shape.map((d, i) => (i === x.shape.length - 2 ? d : 1))
   if (rows.length !== 1 && x.shape[x.shape.length - 2] !== rows.length) {
     throw new RangeError(`lerpRows: ${rows.length} tables for axis −2 of length ${x.shape[x.shape.length - 2]}`)
   }
-  const offsets = rows.length === 1 ? index : g.add(index, g.int64s(rows.map((_, r) => r * n), rowShape.slice(-2)))
-  const at = g.sub(xc, g.cast(index, 'float32'))
-  const value = g.add(gatherTable(g, values, offsets), g.mul(at, gatherTable(g, slopes, offsets)))
+  const rowShape = x.shape.map((d, i) => (i === x.shape.length - 2 ? d : 1)).slice(-2)
+  const inRow = (index: Value): Value => (rows.length === 1 ? index : g.add(index, g.int64s(rows.map((_, r) => r * n), rowShape)))
+  const xc = g.clip(x, 0, n - 1)
+  // ⌊min(x, n − 2)⌋ (x ≥ 0, so the truncating Cast floors): the top segment also covers x = n − 1.
+  const floor = g.cast(g.min(xc, n - 2), 'int64')
+  // Within KNOT_WINDOW of an integer the TS slope is the knot's (lerpTableSlope); anchoring there keeps the value.
+  const nearest = g.cast(g.add(xc, 0.5), 'int64')
+  const atKnot = g.less(g.abs(g.sub(xc, g.cast(nearest, 'float32'))), KNOT_WINDOW)
+  const base = g.where(atKnot, nearest, floor)
+  const slope = g.where(atKnot, gatherTable(g, knotSlopes, inRow(base)), gatherTable(g, slopes, inRow(base)))
+  const value = g.add(gatherTable(g, values, inRow(base)), g.mul(g.sub(xc, g.cast(base, 'float32')), slope))
   return geometric ? g.exp(value) : value
 }
 

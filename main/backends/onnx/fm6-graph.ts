@@ -13,14 +13,17 @@
 //                 then over the group totals, each wrapped) so float32 keeps ~1e-6 cycles over 22050+ samples;
 //                 in block: start + i·inc[b]; the argument φ + mod is wrapped before 2π·Sin.
 //                 Wrapping is x − Floor(x); Floor carries no gradient, so ∂frac(x)/∂x = 1.
-//   operators     y = g·sin(2π·(φ + Σ modulators)), OP6 → OP1, vectorised over the batch and all samples.
+//   operators     y = g·sin(2π·(φ + Σ modulators)), OP6 → OP1, vectorised over the batch and all samples; the sine
+//                 is the synth's interpolated 4096-segment table (Gather of value and slope at ⌊4096·frac a⌋), so
+//                 the gradient is the TS backward's segment slope (see Fm6GraphOptions.sine).
 //   feedback      a true per-sample recurrence, so a Scan over samples whose body holds only the feedback
 //                 operator (or the 2–3-operator loop of algorithms 4 and 6), with (y[n−1], y[n−2]) as state;
 //                 phases, gains and external modulation are computed outside the Scan and fed in time-major; each
 //                 iteration runs 8 consecutive samples (ORT's fixed cost per iteration is ~5 body nodes' worth).
 //   mix           Σ carriers × 1/16.
-// Not matched: the TS sine is a 4096-segment interpolated table (≤ 3e-7 off sin), and the TS sums phases in
-// float64; everything else is the same function (tests/unit/backends/fm6-graph.test.ts measures the agreement).
+// Not matched: inside the feedback Scan the sine is ONNX Sin by default (the table is ≤ 3e-7 off it; scanSine),
+// and the TS works in float64 (phase drift of ~1e-7 relative frequency, EG times); everything else is the same
+// function (tests/unit/backends/fm6-graph.test.ts measures the agreement of audio and of reverse-mode gradients).
 
 import type { Graph, Value } from './graph.ts'
 import { algorithmSpec, type AlgorithmSpec } from '../../dx7/algorithms.ts'
@@ -31,6 +34,7 @@ import type { Fm6Structure } from '../../plants/fm6-controls.ts'
 import type { RenderContext } from '../../plants/plant.ts'
 import { buildFm6Controls } from './fm6-graph-controls.ts'
 import { envelopeLevels } from './fm6-graph-envelope.ts'
+import { SINE_SLOPES, SINE_TABLE_SIZE, SINE_VALUES } from '../../dsp/blocks/sine-table.ts'
 
 const N = CONTROL_BLOCK_SIZE
 /** Blocks per group in the two-level phase sum (see the header). */
@@ -44,6 +48,29 @@ export interface Fm6GraphOptions {
    * feedback setting were 0: for graphs that must avoid Scan. Default true.
    */
   feedback?: boolean
+  /**
+   * 'table' (default): the synth's own sine, sine-table.ts's 4096 segments with linear interpolation (Gather of
+   * values and slopes at ⌊4096·frac(a)⌋), so values and gradients are the TypeScript ones (its backward uses the
+   * segment slope, which differs from cos by up to 0.08 % of full scale per sample; summed over thousands of
+   * samples into a frequency gradient that becomes a few %). 'sin': ONNX Sin (fewer nodes, the ideal sine).
+   */
+  sine?: 'table' | 'sin'
+  /**
+   * The sine inside the feedback Scan. Default 'sin': the table costs ~10 more body nodes per sample (1 s at B = 1:
+   * 106 ms instead of 40 ms CPU here) and moved ∂(Σ audio²)/∂θ against the TS backward by < 1e-3 of its norm in
+   * the algorithms measured (1, 4, 5); 'table' makes the whole graph the TS function.
+   */
+  scanSine?: 'table' | 'sin'
+}
+
+/** sin(2π·a) for a in cycles, as options.sine says. */
+function sine(g: Graph, a: Value, kind: 'table' | 'sin'): Value {
+  if (kind === 'sin') return g.sin(g.mul(a, 2 * Math.PI))
+  const f = g.mul(g.frac(a), SINE_TABLE_SIZE) // [0, SIZE]; SIZE itself (a rounded up to 1) is a valid entry
+  const k = g.cast(f, 'int64')
+  const values = g.gatherAt(g.constant(Float32Array.from(SINE_VALUES), [SINE_TABLE_SIZE + 1]), k, 0)
+  const slopes = g.gatherAt(g.constant(Float32Array.from(SINE_SLOPES), [SINE_TABLE_SIZE + 1]), k, 0)
+  return g.add(values, g.mul(g.sub(f, g.cast(k, 'float32')), slopes))
 }
 
 /** Operators in evaluation order, OP6 first; a multi-operator feedback loop is one group (receiver first). */
@@ -138,15 +165,16 @@ export function buildFm6AudioGraph(g: Graph, theta: Value, structure: Fm6Structu
   }
   const argument = (k: number, mod: Value | null): Value => g.frac(mod ? g.add(op(phases, k), mod) : op(phases, k))
   const feedback = options.feedback ?? true
+  const sineKind = options.sine ?? 'table'
   const fbGain = g.reshape(c.feedbackGain, [B])
 
   for (const group of fm6Groups(spec)) {
     if (!feedback || !(group.loop || group.selfFeedback)) {
       // No recurrence: each operator (a loop's in chain order, OP6 first) over all samples at once.
-      for (const k of group.ops) outs[k] = g.mul(op(sampleGains, k), g.sin(g.mul(argument(k, modOf(k)), 2 * Math.PI)))
+      for (const k of group.ops) outs[k] = g.mul(op(sampleGains, k), sine(g, argument(k, modOf(k)), sineKind))
       continue
     }
-    const ys = feedbackScan(g, group.ops.map((k) => argument(k, modOf(k, group.ops))), group.ops.map((k) => op(sampleGains, k)), fbGain)
+    const ys = feedbackScan(g, group.ops.map((k) => argument(k, modOf(k, group.ops))), group.ops.map((k) => op(sampleGains, k)), fbGain, options.scanSine ?? 'sin')
     group.ops.forEach((k, i) => (outs[k] = ys[i]!))
   }
 
@@ -167,7 +195,7 @@ export function buildFm6AudioGraph(g: Graph, theta: Value, structure: Fm6Structu
  * runs UNROLL consecutive samples (inputs split into UNROLL time-major streams, outputs interleaved back), and
  * the 2π is folded into the inputs and the feedback gain outside the loop.
  */
-function feedbackScan(g: Graph, args: Value[], gains: Value[], fbGain: Value): Value[] {
+function feedbackScan(g: Graph, args: Value[], gains: Value[], fbGain: Value, kind: 'table' | 'sin'): Value[] {
   const [B, L] = args[0]!.shape as [number, number]
   const U = L % UNROLL === 0 ? UNROLL : 1
   const T = L / U
@@ -177,12 +205,14 @@ function feedbackScan(g: Graph, args: Value[], gains: Value[], fbGain: Value): V
     return Array.from({ length: U }, (_, u) => g.reshape(g.slice(tm, 1, u, u + 1), [T, B]))
   }
   const len = args.length
-  const scanInputs = args.flatMap((a, i) => [...streams(g.mul(a, 2 * Math.PI)), ...streams(gains[i]!)])
+  // Ideal sine: 2π folded into the arguments and the gain outside the loop. Table sine: arguments in cycles.
+  const turn = kind === 'sin' ? 2 * Math.PI : 1
+  const scanInputs = args.flatMap((a, i) => [...streams(kind === 'sin' ? g.mul(a, turn) : a), ...streams(gains[i]!)])
   const zero = g.expand(g.scalar(0), [B])
   const { outputs } = g.scan({
     states: [zero, zero],
     scanInputs,
-    invariants: [g.mul(fbGain, 2 * Math.PI)],
+    invariants: [kind === 'sin' ? g.mul(fbGain, turn) : fbGain],
     body: (b, [y1, y2], x, [fb]) => {
       let last1 = y1!
       let last2 = y2!
@@ -192,8 +222,8 @@ function feedbackScan(g: Graph, args: Value[], gains: Value[], fbGain: Value): V
         for (let i = 0; i < len; i++) {
           const arg = x[i * 2 * U + u]!
           const gain = x[i * 2 * U + U + u]!
-          const a: Value = i === 0 ? b.add(arg, b.mul(fb!, b.add(last1, last2))) : b.add(arg, b.mul(prev!, 2 * Math.PI))
-          prev = b.mul(gain, b.sin(a))
+          const a: Value = i === 0 ? b.add(arg, b.mul(fb!, b.add(last1, last2))) : b.add(arg, kind === 'sin' ? b.mul(prev!, turn) : prev!)
+          prev = b.mul(gain, kind === 'sin' ? b.sin(a) : sine(b, a, 'table'))
           ys[i]!.push(prev)
         }
         last2 = last1
