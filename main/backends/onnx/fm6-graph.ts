@@ -205,14 +205,17 @@ function feedbackScan(g: Graph, args: Value[], gains: Value[], fbGain: Value, ki
     return Array.from({ length: U }, (_, u) => g.reshape(g.slice(tm, 1, u, u + 1), [T, B]))
   }
   const len = args.length
-  // Ideal sine: 2π folded into the arguments and the gain outside the loop. Table sine: arguments in cycles.
+  // Ideal sine: arguments in radians, so 2π goes into the arguments, the feedback gain and the gains of the
+  // operators that modulate the next one in a loop (their outputs are scaled back after). Table sine: cycles.
   const turn = kind === 'sin' ? 2 * Math.PI : 1
-  const scanInputs = args.flatMap((a, i) => [...streams(kind === 'sin' ? g.mul(a, turn) : a), ...streams(gains[i]!)])
+  const scaled = (i: number): boolean => turn !== 1 && i < args.length - 1
+  const inTurns = (x: Value): Value => (turn === 1 ? x : g.mul(x, turn))
+  const scanInputs = args.flatMap((a, i) => [...streams(inTurns(a)), ...streams(scaled(i) ? inTurns(gains[i]!) : gains[i]!)])
   const zero = g.expand(g.scalar(0), [B])
   const { outputs } = g.scan({
     states: [zero, zero],
     scanInputs,
-    invariants: [kind === 'sin' ? g.mul(fbGain, turn) : fbGain],
+    invariants: [inTurns(fbGain)],
     body: (b, [y1, y2], x, [fb]) => {
       let last1 = y1!
       let last2 = y2!
@@ -222,7 +225,7 @@ function feedbackScan(g: Graph, args: Value[], gains: Value[], fbGain: Value, ki
         for (let i = 0; i < len; i++) {
           const arg = x[i * 2 * U + u]!
           const gain = x[i * 2 * U + U + u]!
-          const a: Value = i === 0 ? b.add(arg, b.mul(fb!, b.add(last1, last2))) : b.add(arg, kind === 'sin' ? b.mul(prev!, turn) : prev!)
+          const a: Value = i === 0 ? b.add(arg, b.mul(fb!, b.add(last1, last2))) : b.add(arg, prev!)
           prev = b.mul(gain, kind === 'sin' ? b.sin(a) : sine(b, a, 'table'))
           ys[i]!.push(prev)
         }
@@ -236,7 +239,8 @@ function feedbackScan(g: Graph, args: Value[], gains: Value[], fbGain: Value, ki
   return args.map((_, i) => {
     const parts = outputs.slice(i * U, (i + 1) * U).map((y) => g.reshape(y, [T, 1, B]))
     const tm = U === 1 ? parts[0]! : g.concat(parts, 1)
-    return g.transpose(g.reshape(tm, [L, B]), [1, 0])
+    const y = g.transpose(g.reshape(tm, [L, B]), [1, 0])
+    return scaled(i) ? g.mul(y, 1 / turn) : y
   })
 }
 
