@@ -62,6 +62,16 @@ export interface RealFftPlan {
    * frame), computed as it is consumed instead of written to and read back from a power-sized array.
    */
   bandBackwardPairRaw(spectrum1: Float64Array, spectrum2: Float64Array, band: Int32Array, lo: Float64Array, hi: Float64Array, gradBand: Float64Array, m1: number, m2: number): Float64Array
+  /**
+   * `forwardPairPower` without writing the two spectra: the pair's transform stays in the plan, where the
+   * `…Kept` backward reads it (valid until the plan's next call). Saves four stores per bin for a caller that
+   * finishes each pair before the next, as the loss does.
+   */
+  forwardPairPowerKept(pair: Float64Array, power: Float64Array, offset1: number, offset2: number): void
+  /** `powerBackwardPairRaw` of the pair `forwardPairPowerKept` left in the plan: the same numbers. */
+  powerBackwardPairKept(gradPower: Float64Array, offset1: number, offset2: number): Float64Array
+  /** `bandBackwardPairRaw` of the pair `forwardPairPowerKept` left in the plan: the same numbers. */
+  bandBackwardPairKept(band: Int32Array, lo: Float64Array, hi: Float64Array, gradBand: Float64Array, m1: number, m2: number): Float64Array
 }
 
 const plans = new Map<number, RealFftPlan>()
@@ -249,5 +259,77 @@ function createPlan(size: number): RealFftPlan {
     return transformPair(pairIn)
   }
 
-  return { size, forward, adjoint, powerBackward, pairInput, forwardPair, forwardPairPower, powerBackwardPair, powerBackwardPairRaw, bandBackwardPairRaw }
+  // The kept pair: Z = DFT(x1 + i·x2) stays in fftOut; X1, X2 are unpacked from it where needed with the very
+  // expressions forwardPairPower uses, so power and gradients come out bit-identical to the spectra path.
+  const kept = new Float64Array(2 * size)
+  const forwardPairPowerKept = (pair: Float64Array, power: Float64Array, offset1: number, offset2: number): void => {
+    fft.transform(kept, pair)
+    const r0 = kept[0]!
+    const r1 = kept[1]!
+    power[offset1] = r0 * r0
+    power[offset2] = r1 * r1
+    for (let k = 1; k <= half; k++) {
+      const j = 2 * (size - k)
+      const zr = kept[2 * k]!
+      const zi = kept[2 * k + 1]!
+      const wr = kept[j]!
+      const wi = kept[j + 1]!
+      const re1 = 0.5 * (zr + wr)
+      const im1 = 0.5 * (zi - wi)
+      const re2 = 0.5 * (zi + wi)
+      const im2 = 0.5 * (wr - zr)
+      power[offset1 + k] = re1 * re1 + im1 * im1
+      power[offset2 + k] = re2 * re2 + im2 * im2
+    }
+  }
+  /** Fills pairIn from the kept transform and per-bin gradients g1(k), g2(k); the caller transforms it. */
+  const packKept = (k: number, g1: number, g2: number): void => {
+    const j = 2 * (size - k)
+    const zr = kept[2 * k]!
+    const zi = kept[2 * k + 1]!
+    const wr = kept[j]!
+    const wi = kept[j + 1]!
+    const a = g1 * (0.5 * (zr + wr))
+    const b = g1 * (0.5 * (zi - wi))
+    const c = g2 * (0.5 * (zi + wi))
+    const d = g2 * (0.5 * (wr - zr))
+    pairIn[2 * k] = a - d
+    pairIn[2 * k + 1] = -(b + c)
+    pairIn[j] = a + d
+    pairIn[j + 1] = b - c
+  }
+  const packKeptEnds = (g10: number, g20: number, g1h: number, g2h: number): void => {
+    // X1[0] = Re Z[0], X2[0] = Im Z[0]; at N/2 the unpacking gives 0.5·(zr + zr) = zr and 0.5·(zi + zi) = zi
+    const zr = kept[2 * half]!
+    const zi = kept[2 * half + 1]!
+    pairIn[0] = 2 * g10 * kept[0]!
+    pairIn[1] = -2 * g20 * kept[1]!
+    pairIn[2 * half] = 2 * g1h * (0.5 * (zr + zr))
+    pairIn[2 * half + 1] = -2 * g2h * (0.5 * (zi + zi))
+  }
+  const powerBackwardPairKept = (gradPower: Float64Array, offset1: number, offset2: number): Float64Array => {
+    packKeptEnds(gradPower[offset1]!, gradPower[offset2]!, gradPower[offset1 + half]!, gradPower[offset2 + half]!)
+    for (let k = 1; k < half; k++) packKept(k, gradPower[offset1 + k]!, gradPower[offset2 + k]!)
+    return transformPair(pairIn)
+  }
+  const bandBackwardPairKept = (band: Int32Array, lo: Float64Array, hi: Float64Array, g: Float64Array, m1: number, m2: number): Float64Array => {
+    const b0 = band[0]!
+    const bh = band[half]!
+    packKeptEnds(
+      lo[0]! * g[m1 + b0]! + hi[0]! * g[m1 + b0 + 1]!, lo[0]! * g[m2 + b0]! + hi[0]! * g[m2 + b0 + 1]!,
+      lo[half]! * g[m1 + bh]! + hi[half]! * g[m1 + bh + 1]!, lo[half]! * g[m2 + bh]! + hi[half]! * g[m2 + bh + 1]!,
+    )
+    for (let k = 1; k < half; k++) {
+      const b = band[k]!
+      const wl = lo[k]!
+      const wh = hi[k]!
+      packKept(k, wl * g[m1 + b]! + wh * g[m1 + b + 1]!, wl * g[m2 + b]! + wh * g[m2 + b + 1]!)
+    }
+    return transformPair(pairIn)
+  }
+
+  return {
+    size, forward, adjoint, powerBackward, pairInput, forwardPair, forwardPairPower, powerBackwardPair, powerBackwardPairRaw, bandBackwardPairRaw,
+    forwardPairPowerKept, powerBackwardPairKept, bandBackwardPairKept,
+  }
 }

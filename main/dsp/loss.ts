@@ -94,8 +94,7 @@ interface Resolution {
 
 /** One frame pair's spectra, power, mel and their gradients: small enough to stay in cache. */
 interface PairScratch {
-  spectrum1: Float64Array
-  spectrum2: Float64Array
+  spectrum1: Float64Array // a lone last frame's spectrum (a pair's stays in the FFT plan)
   power: Float64Array // 2 × bins
   gradPower: Float64Array
   mel: Float64Array // 2 × bands
@@ -172,7 +171,6 @@ export function prepareTarget(audio: Float32Array, sampleRate: number, config?: 
       gradMel: new Float64Array(layout.frames * bank.bands),
       pair: {
         spectrum1: new Float64Array(layout.spectrumStride),
-        spectrum2: new Float64Array(layout.spectrumStride),
         power: new Float64Array(2 * layout.bins),
         gradPower: new Float64Array(2 * layout.bins),
         mel: new Float64Array(2 * bank.bands),
@@ -326,7 +324,7 @@ function streamedResolution(audio: Float32Array, target: TargetFeatures, state: 
   const melMap = bank.byBin
   const melBase: BandGradient | null = withMel && withStats && melMap !== null ? { band: melMap.band, lo: melMap.weightLo, hi: melMap.weightHi, gradBand: pair.gradMel, bands } : null
   for (let f = 0; f < frames; f += 2) {
-    const count = framePairPower(audio, layout, f, pair.spectrum1, pair.spectrum2, pair.power)
+    const count = framePairPower(audio, layout, f, pair.spectrum1, pair.power)
     if (wantGrad && !withMel) pair.gradPower.fill(0)
     if (withMel) {
       applyMel(bank, pair.power, count, pair.mel)
@@ -338,7 +336,7 @@ function streamedResolution(audio: Float32Array, target: TargetFeatures, state: 
         if (wantGrad) pair.gradMel[i] = d === 0 ? 0 : (d > 0 ? melScale : -melScale) / q
       }
       if (wantGrad && byBin !== null && count === 2) {
-        framePairBandBackward(layout, f, pair.spectrum1, pair.spectrum2, byBin.band, byBin.weightLo, byBin.weightHi, pair.gradMel, bands, accum)
+        framePairBandBackward(layout, f, byBin.band, byBin.weightLo, byBin.weightHi, pair.gradMel, bands, accum)
         continue
       }
       // with the statistics, their backward writes the mel transpose in its own pass over the bins
@@ -360,7 +358,7 @@ function streamedResolution(audio: Float32Array, target: TargetFeatures, state: 
       }
       if (wantGrad) spectralStatsBackward(pair.power, count, bins, state.pairGrads, pair.gradPower, state.statCache, melBase ?? undefined)
     }
-    if (wantGrad) framePairBackward(layout, f, count, pair.spectrum1, pair.spectrum2, pair.gradPower, accum)
+    if (wantGrad) framePairBackward(layout, f, count, pair.spectrum1, pair.gradPower, accum)
   }
   if (withStats) state.stats.forEach((track, s) => (terms[track.name] = statSums[s]! / gateSum))
   return withMel ? melSum / cells : 0

@@ -12,6 +12,8 @@ const STATS_POWER_FLOOR: number = stats.STATS_POWER_FLOOR
 const FLATNESS_RELATIVE_FLOOR: number = stats.FLATNESS_RELATIVE_FLOOR
 const rolloffOfFrame = stats.rolloffOfFrame
 const rolloffFrameBackward = stats.rolloffFrameBackward
+const rolloffOfFrameStep = stats.rolloffOfFrameStep
+const rolloffStepBackward = stats.rolloffStepBackward
 
 /** Per-frame values (or gradients) of each statistic; null = not computed (or a zero gradient). */
 export interface SpectralStatTracks {
@@ -35,13 +37,17 @@ export interface SpectralStatsCache {
   /** m = √q per bin (frames × bins), only with the centroid */
   mag: Float64Array
   hasMag: boolean
+  /** per frame: the rolloff's soft step (rolloffOfFrameStep), only with the rolloff */
+  step: Float64Array
+  hasStep: boolean
 }
 
 export function createSpectralStatsCache(): SpectralStatsCache {
-  return { power: null, frames: 0, bins: 0, sums: new Float64Array(0), mag: new Float64Array(0), hasMag: false }
+  return { power: null, frames: 0, bins: 0, sums: new Float64Array(0), mag: new Float64Array(0), hasMag: false, step: new Float64Array(0), hasStep: false }
 }
 
 const SUMS = 5
+const STEP = 5
 
 /**
  * Writes every non-null track of `out` (frames values each), as spectralCentroid, spectralRolloff, … would.
@@ -60,6 +66,8 @@ export function spectralStats(power: Float64Array, frames: number, bins: number,
     cache.frames = frames
     cache.bins = bins
     cache.hasMag = centroid !== null
+    cache.hasStep = rolloff !== null
+    if (rolloff !== null && cache.step.length < frames * STEP) cache.step = new Float64Array(frames * STEP)
     sums = cache.sums
     mag = centroid !== null ? cache.mag : null
   }
@@ -101,7 +109,7 @@ export function spectralStats(power: Float64Array, frames: number, bins: number,
       sums[s + 4] = weightedM
     }
     if (peakiness !== null) peakiness[f] = (logBins + Math.log(sumQ2) - 2 * Math.log(sumQ)) / logBins
-    if (rolloff !== null) rolloff[f] = rolloffOfFrame(power, p, bins, sumQ)
+    if (rolloff !== null) rolloff[f] = sums !== null ? rolloffOfFrameStep(power, p, bins, sumQ, cache!.step, f * STEP) : rolloffOfFrame(power, p, bins, sumQ)
     if (flatness !== null) flatness[f] = stats.logFlatnessOfFrame(power, p, bins, sumP)
   }
 }
@@ -242,7 +250,10 @@ export function spectralStatsBackward(power: Float64Array, frames: number, bins:
         gradPower[p + k]! += cScale * (k * dNu - c) * (1 / mag[p + k]!) + pA * q + perBin * invQ[k]! + constant
       }
     }
-    if (gR !== 0) rolloffFrameBackward(power, p, bins, sumQ, gR, gradPower)
+    if (gR !== 0) {
+      if (cached && cache.hasStep) rolloffStepBackward(power, p, bins, sumQ, gR, cache.step, f * STEP, gradPower)
+      else rolloffFrameBackward(power, p, bins, sumQ, gR, gradPower)
+    }
   }
 }
 

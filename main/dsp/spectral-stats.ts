@@ -86,6 +86,73 @@ export function rolloffOfFrame(power: Float64Array, p: number, bins: number, tot
   return r
 }
 
+/**
+ * rolloffOfFrame that also records what rolloffFrameBackward would find by walking the frame again, into
+ * step[o .. o + 5): the first and last-plus-one bins of the soft step (kLo, kHi), Σ d·share and Σ d over it, and
+ * the cumulative power below kLo. The same operations in the same order, so the same rolloff and the same sums.
+ */
+export function rolloffOfFrameStep(power: Float64Array, p: number, bins: number, total: number, step: Float64Array, o: number): number {
+  const dNu = 1 / (bins - 1)
+  let cum = 0
+  let r = 0
+  let kLo = bins
+  let kHi = bins
+  let weightedShare = 0
+  let sumD = 0
+  let cumLo = 0
+  for (let k = 0; k < bins; k++) {
+    const before = cum
+    cum += power[p + k]! + STATS_POWER_FLOOR
+    const share = cum / total
+    const u = (ROLLOFF_FRACTION - share) / ROLLOFF_SOFTNESS
+    if (u >= 1) {
+      r += dNu
+      continue
+    }
+    if (u <= -1) {
+      kHi = k
+      break
+    }
+    if (kLo === bins) {
+      kLo = k
+      cumLo = before
+    }
+    r += dNu * 0.25 * (2 + u * (3 - u * u))
+    const d = (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
+    weightedShare += d * share
+    sumD += d
+  }
+  step[o] = kLo
+  step[o + 1] = kHi
+  step[o + 2] = weightedShare
+  step[o + 3] = sumD
+  step[o + 4] = cumLo
+  return r
+}
+
+/** rolloffFrameBackward from the step rolloffOfFrameStep recorded for this frame (skips re-walking the frame). */
+export function rolloffStepBackward(power: Float64Array, p: number, bins: number, total: number, g: number, step: Float64Array, o: number, gradPower: Float64Array): void {
+  const dNu = 1 / (bins - 1)
+  const kLo = step[o]!
+  const kHi = step[o + 1]!
+  const weightedShare = step[o + 2]!
+  let suffix = step[o + 3]!
+  const base = g / total
+  const below = base * (suffix - weightedShare)
+  for (let j = 0, e = Math.min(kLo, bins - 1); j <= e; j++) gradPower[p + j]! += below
+  if (kLo < bins) {
+    let cum = step[o + 4]!
+    for (let j = kLo + 1; j <= kHi && j < bins; j++) {
+      cum += power[p + j - 1]! + STATS_POWER_FLOOR
+      const u = (ROLLOFF_FRACTION - cum / total) / ROLLOFF_SOFTNESS
+      if (u < 1 && u > -1) suffix -= (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
+      gradPower[p + j]! += base * (suffix - weightedShare)
+    }
+    const above = -base * weightedShare
+    for (let j = kHi + 1; j < bins; j++) gradPower[p + j]! += above
+  }
+}
+
 export function spectralRolloffBackward(power: Float64Array, frames: number, bins: number, gradOut: Float64Array, gradPower: Float64Array): void {
   for (let f = 0; f < frames; f++) {
     const g = gradOut[f]!

@@ -172,16 +172,17 @@ export function powerSpectrogramBackward(
 }
 
 /**
- * Streaming form of powerSpectrogram, for a caller that finishes each frame pair before the next: frames f and
- * f + 1 (or f alone when it is the last) into spectrum1/spectrum2 (spectrumStride long each) and power rows 0
- * and 1 (bins each). Returns how many frames it computed (2 or 1). The same operations as powerSpectrogram, so
- * the same numbers.
+ * Streaming form of powerSpectrogram, for a caller that finishes each frame pair before the next: power of
+ * frames f and f + 1 (or f alone when it is the last) into rows 0 and 1 (bins each). Returns how many frames it
+ * computed (2 or 1). A pair's transform stays in the FFT plan rather than being unpacked into spectra, so
+ * framePairBackward (or framePairBandBackward) must come before the next call on a layout of this FFT size; a
+ * lone last frame's spectrum goes to spectrum1. The same operations as powerSpectrogram, so the same numbers.
  */
-export function framePairPower(audio: Float32Array, layout: StftLayout, f: number, spectrum1: Float64Array, spectrum2: Float64Array, power: Float64Array): number {
+export function framePairPower(audio: Float32Array, layout: StftLayout, f: number, spectrum1: Float64Array, power: Float64Array): number {
   const { frames, bins, plan, frameBuf, pairBuf } = layout
   if (f + 1 < frames) {
     loadPair(audio, layout, f, pairBuf)
-    plan.forwardPairPower(pairBuf, spectrum1, spectrum2, power, 0, bins)
+    plan.forwardPairPowerKept(pairBuf, power, 0, bins)
     return 2
   }
   loadFrame(audio, layout, f, frameBuf, 1, 0)
@@ -191,10 +192,10 @@ export function framePairPower(audio: Float32Array, layout: StftLayout, f: numbe
 }
 
 /** Backward of framePairPower: ADDS ∂L/∂audio of the `count` frames from f, given ∂L/∂power in rows 0 and 1. */
-export function framePairBackward(layout: StftLayout, f: number, count: number, spectrum1: Float64Array, spectrum2: Float64Array, gradPower: Float64Array, gradAudio: Float32Array | Float64Array): void {
+export function framePairBackward(layout: StftLayout, f: number, count: number, spectrum1: Float64Array, gradPower: Float64Array, gradAudio: Float32Array | Float64Array): void {
   const { bins, plan, frameBuf } = layout
   if (count === 2) {
-    addPair(gradAudio, layout, f, plan.powerBackwardPairRaw(spectrum1, spectrum2, gradPower, 0, bins))
+    addPair(gradAudio, layout, f, plan.powerBackwardPairKept(gradPower, 0, bins))
     return
   }
   plan.powerBackward(spectrum1, gradPower, 0, frameBuf)
@@ -206,6 +207,6 @@ export function framePairBackward(layout: StftLayout, f: number, count: number, 
  * ∂L/∂P[k] = lo[k]·gradMel[band[k]] + hi[k]·gradMel[band[k] + 1] per frame (bands numbers apart), formed as
  * the FFT input is packed rather than stored. The same numbers as applyMelTranspose + framePairBackward.
  */
-export function framePairBandBackward(layout: StftLayout, f: number, spectrum1: Float64Array, spectrum2: Float64Array, band: Int32Array, lo: Float64Array, hi: Float64Array, gradMel: Float64Array, bands: number, gradAudio: Float32Array | Float64Array): void {
-  addPair(gradAudio, layout, f, layout.plan.bandBackwardPairRaw(spectrum1, spectrum2, band, lo, hi, gradMel, 0, bands))
+export function framePairBandBackward(layout: StftLayout, f: number, band: Int32Array, lo: Float64Array, hi: Float64Array, gradMel: Float64Array, bands: number, gradAudio: Float32Array | Float64Array): void {
+  addPair(gradAudio, layout, f, layout.plan.bandBackwardPairKept(band, lo, hi, gradMel, 0, bands))
 }

@@ -77,14 +77,13 @@ test('framePairPower / framePairBackward give the whole-spectrogram numbers bit 
     const want = new Float64Array(audio.length)
     powerSpectrogramBackward(audio, lay, spectra, g, want)
     const s1 = new Float64Array(lay.spectrumStride)
-    const s2 = new Float64Array(lay.spectrumStride)
     const rows = new Float64Array(2 * bins)
     const got = new Float64Array(audio.length)
     for (let f = 0; f < frames; f += 2) {
-      const count = framePairPower(audio, lay, f, s1, s2, rows)
+      const count = framePairPower(audio, lay, f, s1, rows)
       assert.equal(count, Math.min(2, frames - f))
       assert.deepEqual(rows.subarray(0, count * bins), power.subarray(f * bins, (f + count) * bins), `frames ${f}..`)
-      framePairBackward(lay, f, count, s1, s2, g.subarray(f * bins, (f + count) * bins), got)
+      framePairBackward(lay, f, count, s1, g.subarray(f * bins, (f + count) * bins), got)
     }
     assert.deepEqual(got, want)
   }
