@@ -1,7 +1,10 @@
-// `npm run bench -- backends [--ep=cuda] [--threads=N] [--seconds=S]`: gradient steps per second (one
-// lossAndGrad call on a batch = one step) of the ts and ort backends at batch 1, 8 and 32, side by side.
+// `npm run bench -- backends [--ep=cuda] [--threads=N] [--seconds=S] [--plants=fm6,subtractive]`: gradient steps
+// per second (one lossAndGrad call on a batch = one step) of the ts and ort backends at batch 1, 8 and 32, side
+// by side. A plant with a graph definition is measured on ort twice: full graph (θ → ∂loss/∂θ in ORT, the ort
+// default for it) and hybrid (TypeScript render and backward, loss in ORT).
 import { createBackend } from '../main/backends/create-backend.ts'
-import type { BackendKind } from '../main/backends/backend.ts'
+import type { BackendKind, OrtMode } from '../main/backends/backend.ts'
+import { PLANT_GRAPHS } from '../main/backends/onnx/plant-graphs.ts'
 import type { ExecutionProvider } from '../main/backends/ort/session.ts'
 import { createRng } from '../main/common/rng.ts'
 import type { RenderContext } from '../main/plants/plant.ts'
@@ -20,11 +23,13 @@ interface Measured {
   stepsPerSec: number // wall clock
   stepsPerCpuSec: number // per second of this process's CPU time (all threads): robust when other jobs share the cores
   provider: string
+  mode: string
 }
 
-async function stepsPerSecond(kind: BackendKind, plant: string, algorithm: number, batch: number, args: string[]): Promise<Measured> {
+async function stepsPerSecond(kind: BackendKind, plant: string, algorithm: number, batch: number, args: string[], ortMode?: OrtMode): Promise<Measured> {
   const backend = await createBackend(kind, plant, {
     algorithm,
+    ...(ortMode ? { ortMode } : {}),
     executionProvider: (flag(args, '--ep') ?? 'cpu') as ExecutionProvider,
     ...(flag(args, '--threads') ? { threads: Number(flag(args, '--threads')) } : {}),
   })
@@ -47,34 +52,42 @@ async function stepsPerSecond(kind: BackendKind, plant: string, algorithm: numbe
   const cpu = process.cpuUsage(cpuStart)
   const stepsPerCpuSec = steps / ((cpu.user + cpu.system) / 1e6)
   await backend.dispose()
-  return { stepsPerSec, stepsPerCpuSec, provider: backend.provider }
+  return { stepsPerSec, stepsPerCpuSec, provider: backend.provider, mode: backend.ortMode ?? 'ts' }
+}
+
+interface Row {
+  plant: string
+  batch: number
+  backend: string // ts, ort full-graph, ort hybrid
+  stepsPerSec: number
+  stepsPerCpuSec: number
+  provider: string
 }
 
 export async function run(args: string[]): Promise<unknown> {
-  const rows: { plant: string; batch: number; ts: number; ort: number; tsPerCpuSec: number; ortPerCpuSec: number; ortProvider: string; faster: BackendKind }[] = []
+  const only = flag(args, '--plants')?.split(',')
+  const rows: Row[] = []
+  const measure = async (plant: string, algorithm: number, batch: number, kind: BackendKind, mode?: OrtMode) => {
+    const m = await stepsPerSecond(kind, plant, algorithm, batch, args, mode)
+    const label = plant === 'fm6' ? `${plant}/alg${algorithm}` : plant
+    rows.push({ plant: label, batch, backend: kind === 'ts' ? 'ts' : `ort ${m.mode}`, stepsPerSec: m.stepsPerSec, stepsPerCpuSec: m.stepsPerCpuSec, provider: m.provider })
+  }
   for (const { plant, algorithm } of PLANTS) {
+    if (only && !only.includes(plant)) continue
+    const hasGraph = plant in PLANT_GRAPHS && PLANT_GRAPHS[plant as keyof typeof PLANT_GRAPHS] !== undefined
     for (const batch of BATCHES) {
-      const ts = await stepsPerSecond('ts', plant, algorithm, batch, args)
-      const ort = await stepsPerSecond('ort', plant, algorithm, batch, args)
-      rows.push({
-        plant: plant === 'fm6' ? `${plant}/alg${algorithm}` : plant,
-        batch,
-        ts: ts.stepsPerSec,
-        ort: ort.stepsPerSec,
-        tsPerCpuSec: ts.stepsPerCpuSec,
-        ortPerCpuSec: ort.stepsPerCpuSec,
-        ortProvider: ort.provider,
-        faster: ort.stepsPerSec > ts.stepsPerSec ? 'ort' : 'ts',
-      })
+      await measure(plant, algorithm, batch, 'ts')
+      await measure(plant, algorithm, batch, 'ort')
+      if (hasGraph) await measure(plant, algorithm, batch, 'ort', 'hybrid')
     }
   }
   console.log(`context: ${CTX.numSamples} samples at ${CTX.sampleRate} Hz; a step = loss + ∂loss/∂θ for the whole batch`)
-  console.log('plant        batch   ts steps/s   ort steps/s   ts cand/s   ort cand/s   ts steps/cpu-s   ort steps/cpu-s   faster (wall)')
+  console.log('plant            batch  backend            steps/s   cand/s   steps/cpu-s   vs ts (wall)')
   for (const r of rows) {
+    const ts = rows.find((t) => t.plant === r.plant && t.batch === r.batch && t.backend === 'ts')!
     console.log(
-      `${r.plant.padEnd(12)} ${String(r.batch).padStart(5)} ${r.ts.toFixed(2).padStart(12)} ${r.ort.toFixed(2).padStart(13)} ` +
-        `${(r.ts * r.batch).toFixed(1).padStart(11)} ${(r.ort * r.batch).toFixed(1).padStart(12)} ` +
-        `${r.tsPerCpuSec.toFixed(2).padStart(16)} ${r.ortPerCpuSec.toFixed(2).padStart(17)}   ${r.faster}${r.faster === 'ort' ? ` (${r.ortProvider})` : ''}`,
+      `${r.plant.padEnd(16)} ${String(r.batch).padStart(5)}  ${`${r.backend}${r.provider !== 'ts' && r.provider !== 'cpu' ? ` (${r.provider})` : ''}`.padEnd(17)} ` +
+        `${r.stepsPerSec.toFixed(2).padStart(8)} ${(r.stepsPerSec * r.batch).toFixed(1).padStart(8)} ${r.stepsPerCpuSec.toFixed(2).padStart(13)}   ${(r.stepsPerSec / ts.stepsPerSec).toFixed(2)}×`,
     )
   }
   const result = { suite: 'backends', context: CTX, rows }

@@ -6,7 +6,7 @@
 //   1. an intra-block Scan of `blockSize` steps runs every block at once (blocks are a batch axis), for S + 1
 //      rows: row 0 the zero-state response to x, row i the zero-input response to e_i;
 //   2. an inter-block Scan of numBlocks steps stitches them: y = Z_0 + Σ_i s_i·Z_i, s_next = F_0 + Σ_i s_i·F_i
-//      (F = the rows' states at the block end).
+//      (F = the rows' states at the block end), as two MatMuls on [1, s].
 // The sums are exact rearrangements of the per-sample recurrence (superposition); reverse mode goes through our
 // Scan VJP like any other Scan. 22050 samples: 64 + 345 iterations instead of 22050.
 import type { Graph, Value } from './graph.ts'
@@ -51,20 +51,22 @@ export function blockLinearScan(g: Graph, spec: BlockLinearSpec): Value {
       return { states: r.state, outputs: [r.out] }
     },
   })
-  // Z [bs, R, nb, B] → [nb, bs, R, B]; F: S × [R, nb, B] → [S, R, nb, B] → [nb, S, R, B].
-  const z = g.transpose(intra.outputs[0]!, [2, 0, 1, 3])
-  const f = g.transpose(g.concat(intra.states.map((s) => g.reshape(s, [1, R, nb, B])), 0), [2, 0, 1, 3])
+  // The stitching is two small matrix products per block on the augmented state w = [1, s_1 … s_S] [B, R, 1]:
+  // y = Z·w [B, bs, 1], s_next = F·w [B, S, 1]. One MatMul each instead of slice/multiply/reduce chains: the
+  // inter-block Scan runs numBlocks iterations, and ORT's cost per iteration grows with the body's node count.
+  // Z [bs, R, nb, B] → [nb, B, bs, R]; F: S × [R, nb, B] → [S, R, nb, B] → [nb, B, S, R].
+  const z = g.transpose(intra.outputs[0]!, [2, 3, 0, 1])
+  const f = g.transpose(g.concat(intra.states.map((s) => g.reshape(s, [1, R, nb, B])), 0), [2, 3, 0, 1])
+  const w0 = g.constant(Array.from({ length: B * R }, (_, i) => (i % R === 0 ? 1 : 0)), [B, R, 1])
   const inter = g.scan({
-    states: [g.expand(g.scalar(0), [S, B])],
+    states: [w0],
     scanInputs: [z, f],
-    body: (b, [s], [zb, fb]) => {
-      const weights = b.reshape(s!, [1, S, B])
-      const combine = (t: Value, lead: number) =>
-        b.add(b.reshape(b.slice(t, 1, 0, 1), [lead, B]), b.reduceSum(b.mul(b.slice(t, 1, 1, R), weights), [1]))
-      return { states: [combine(fb!, S)], outputs: [combine(zb!, bs)] }
+    body: (b, [w], [zb, fb]) => {
+      const next = b.concat([b.expand(b.scalar(1), [B, 1, 1]), b.matmul(fb!, w!)], 1)
+      return { states: [next], outputs: [b.matmul(zb!, w!)] }
     },
   })
-  // [nb, bs, B] → [B, nb·bs] → [B, L].
-  const out = g.reshape(g.transpose(inter.outputs[0]!, [2, 0, 1]), [B, nb * bs])
+  // [nb, B, bs, 1] → [B, nb, bs] → [B, nb·bs] → [B, L].
+  const out = g.reshape(g.transpose(g.reshape(inter.outputs[0]!, [nb, B, bs]), [1, 0, 2]), [B, nb * bs])
   return nb * bs > L ? g.slice(out, 1, 0, L) : out
 }

@@ -36,7 +36,7 @@ export const ORT_MAX_CHUNK = 8
  * Candidates per run in full-graph mode. The plant's Scans cost per iteration whatever the batch (README,
  * "Scan"), so larger chunks amortise them; 32 keeps the loss intermediates within a few hundred MB.
  */
-export const ORT_FULL_GRAPH_MAX_CHUNK = 32
+export const ORT_FULL_GRAPH_MAX_CHUNK = 8
 
 export interface OrtPlant extends Plant {
   /** The execution provider really in use. */
