@@ -113,10 +113,11 @@ function byBin(bins: number, bands: number, start: Int32Array, end: Int32Array, 
       else return null
     }
   }
-  // gradMel[band + 1] must exist: an unused bin reads bands 0 and 1 with weight 0, a bin of the last band alone
-  // reads it as the "upper" band of bands − 2
+  // gradMel[band + 1] must exist: a bin of the last band alone reads it as the "upper" band of bands − 2
   for (let k = 0; k < bins; k++) {
-    if (band[k] === -1) band[k] = 0
+    // an unused bin (below fMin, the Nyquist bin at a triangle's zero) keeps its neighbour's bands, weight 0,
+    // so band[] rises with k
+    if (band[k] === -1) band[k] = k > 0 ? band[k - 1]! : 0
     else if (band[k] === bands - 1) {
       if (bands < 2) return null
       band[k] = bands - 2
@@ -144,6 +145,31 @@ function byBin(bins: number, bands: number, start: Int32Array, end: Int32Array, 
 export function applyMel(bank: MelFilterbank, power: Float64Array, frames: number, mel: Float64Array): void {
   const { bands, start, end, offset, weights } = bank
   const bins = bank.fftSize / 2 + 1
+  const runs = bank.byBin?.runs ?? null
+  if (runs !== null) {
+    // One pass over the bins by run: run s feeds band s (weightLo) and band s + 1 (weightHi), so band b sums
+    // its run-(b − 1) products then its run-b products, ascending in k as the loop below. The only extra terms
+    // are weight-0 products (+0), so the sums are bit-identical.
+    const { weightLo, weightHi } = bank.byBin!
+    for (let f = 0; f < frames; f++) {
+      const p = f * bins
+      const m = f * bands
+      let carry = 0
+      for (let b = 0; b + 1 < bands; b++) {
+        let lo = carry
+        let hi = 0
+        for (let k = runs[b]!, e = runs[b + 1]!; k < e; k++) {
+          const x = power[p + k]!
+          lo += weightLo[k]! * x
+          hi += weightHi[k]! * x
+        }
+        mel[m + b] = lo
+        carry = hi
+      }
+      mel[m + bands - 1] = carry
+    }
+    return
+  }
   for (let f = 0; f < frames; f++) {
     const p = f * bins
     const m = f * bands

@@ -57,3 +57,27 @@ test('applyMelTranspose writes what applyMelBackward adds onto zeros, at every F
     for (let i = 0; i < got.length; i++) assert.ok(got[i] === want[i], `fftSize ${fftSize} cell ${i}: ${got[i]} vs ${want[i]}`)
   }
 })
+
+test('the run-ordered applyMel and applyMelTranspose equal the per-band and per-bin loops bit for bit', () => {
+  const rng = createRng(13)
+  for (const [sampleRate, fftSize, bands] of [[16000, 1024, 64], [16000, 4096, 64], [44100, 2048, 40], [16000, 256, 24]] as const) {
+    const bank = melFilterbank(sampleRate, fftSize, bands, 20, null)
+    const map = bank.byBin
+    assert.ok(map !== null && map.runs !== null, `${fftSize}: the adjacent-triangle bank has runs`)
+    const frames = 3
+    const bins = fftSize / 2 + 1
+    // power ≥ 0 with exact zeros (silent bins) among it
+    const power = Float64Array.from({ length: frames * bins }, () => (rng.next() < 0.1 ? 0 : rng.next() ** 4))
+    const want = new Float64Array(frames * bands)
+    applyMel({ ...bank, byBin: null }, power, frames, want)
+    const got = new Float64Array(frames * bands)
+    applyMel(bank, power, frames, got)
+    assert.deepEqual(got, want, `applyMel ${fftSize}`)
+    const gradMel = Float64Array.from({ length: frames * bands }, () => rng.normal())
+    const wantT = new Float64Array(frames * bins)
+    applyMelTranspose({ ...bank, byBin: { ...map, runs: null } }, frames, gradMel, wantT)
+    const gotT = new Float64Array(frames * bins)
+    applyMelTranspose(bank, frames, gradMel, gotT)
+    assert.deepEqual(gotT, wantT, `applyMelTranspose ${fftSize}`)
+  }
+})
