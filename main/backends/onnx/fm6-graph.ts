@@ -24,6 +24,10 @@
 // Not matched: inside the feedback Scan the sine is ONNX Sin by default (the table is ≤ 3e-7 off it; scanSine),
 // and the TS works in float64 (phase drift of ~1e-7 relative frequency, EG times); everything else is the same
 // function (tests/unit/backends/fm6-graph.test.ts measures the agreement of audio and of reverse-mode gradients).
+// Frequency gradients (ratio, fixed Hz, detune, pitch EG) of a spectral loss are ill-conditioned: they are sums of
+// time-weighted per-sample adjoints that nearly cancel, so the 1e-4-level float32 audio difference (an increment
+// carries 24 bits: 6e-8 relative, ~1e-4 rad of phase after 800 cycles) moves them by 1–25 % even in the float64
+// TS backward when its ∂loss/∂audio comes from this graph's audio. Other parameters agree to float32 tolerance.
 
 import type { Graph, Value } from './graph.ts'
 import { algorithmSpec, type AlgorithmSpec } from '../../dx7/algorithms.ts'
