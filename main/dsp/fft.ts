@@ -70,8 +70,11 @@ export interface RealFftPlan {
   forwardPairPowerKept(pair: Float64Array, power: Float64Array, offset1: number, offset2: number): void
   /** `powerBackwardPairRaw` of the pair `forwardPairPowerKept` left in the plan: the same numbers. */
   powerBackwardPairKept(gradPower: Float64Array, offset1: number, offset2: number): Float64Array
-  /** `bandBackwardPairRaw` of the pair `forwardPairPowerKept` left in the plan: the same numbers. */
-  bandBackwardPairKept(band: Int32Array, lo: Float64Array, hi: Float64Array, gradBand: Float64Array, m1: number, m2: number): Float64Array
+  /**
+   * `bandBackwardPairRaw` of the pair `forwardPairPowerKept` left in the plan: the same numbers. `runs`
+   * (MelFilterbank.byBin.runs, where band[] rises) lets it load each run's band gradients once.
+   */
+  bandBackwardPairKept(band: Int32Array, lo: Float64Array, hi: Float64Array, gradBand: Float64Array, m1: number, m2: number, runs?: Int32Array | null): Float64Array
 }
 
 const plans = new Map<number, RealFftPlan>()
@@ -312,13 +315,29 @@ function createPlan(size: number): RealFftPlan {
     for (let k = 1; k < half; k++) packKept(k, gradPower[offset1 + k]!, gradPower[offset2 + k]!)
     return transformPair(pairIn)
   }
-  const bandBackwardPairKept = (band: Int32Array, lo: Float64Array, hi: Float64Array, g: Float64Array, m1: number, m2: number): Float64Array => {
+  const bandBackwardPairKept = (band: Int32Array, lo: Float64Array, hi: Float64Array, g: Float64Array, m1: number, m2: number, runs?: Int32Array | null): Float64Array => {
     const b0 = band[0]!
     const bh = band[half]!
     packKeptEnds(
       lo[0]! * g[m1 + b0]! + hi[0]! * g[m1 + b0 + 1]!, lo[0]! * g[m2 + b0]! + hi[0]! * g[m2 + b0 + 1]!,
       lo[half]! * g[m1 + bh]! + hi[half]! * g[m1 + bh + 1]!, lo[half]! * g[m2 + bh]! + hi[half]! * g[m2 + bh + 1]!,
     )
+    if (runs) {
+      // by run (bins runs[b] .. runs[b + 1] − 1 all read bands b and b + 1): the four band gradients load once
+      const bands = runs.length - 1
+      for (let b = 0; b + 1 < bands; b++) {
+        const gl1 = g[m1 + b]!
+        const gh1 = g[m1 + b + 1]!
+        const gl2 = g[m2 + b]!
+        const gh2 = g[m2 + b + 1]!
+        for (let k = Math.max(1, runs[b]!), e = Math.min(half, runs[b + 1]!); k < e; k++) {
+          const wl = lo[k]!
+          const wh = hi[k]!
+          packKept(k, wl * gl1 + wh * gh1, wl * gl2 + wh * gh2)
+        }
+      }
+      return transformPair(pairIn)
+    }
     for (let k = 1; k < half; k++) {
       const b = band[k]!
       const wl = lo[k]!

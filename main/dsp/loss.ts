@@ -322,7 +322,9 @@ function streamedResolution(audio: Float32Array, target: TargetFeatures, state: 
   // with log-mel alone (no statistics) and the filterbank by bin, ∂L/∂power is formed inside the FFT packing
   const byBin = withMel && !withStats ? bank.byBin : null
   const melMap = bank.byBin
-  const melBase: BandGradient | null = withMel && withStats && melMap !== null ? { band: melMap.band, lo: melMap.weightLo, hi: melMap.weightHi, gradBand: pair.gradMel, bands } : null
+  const melBase: BandGradient | null = withMel && withStats && melMap !== null && melMap.runs !== null
+    ? { band: melMap.band, runs: melMap.runs, lo: melMap.weightLo, hi: melMap.weightHi, gradBand: pair.gradMel, bands }
+    : null
   for (let f = 0; f < frames; f += 2) {
     const count = framePairPower(audio, layout, f, pair.spectrum1, pair.power)
     if (wantGrad && !withMel) pair.gradPower.fill(0)
@@ -336,11 +338,11 @@ function streamedResolution(audio: Float32Array, target: TargetFeatures, state: 
         if (wantGrad) pair.gradMel[i] = d === 0 ? 0 : (d > 0 ? melScale : -melScale) / q
       }
       if (wantGrad && byBin !== null && count === 2) {
-        framePairBandBackward(layout, f, byBin.band, byBin.weightLo, byBin.weightHi, pair.gradMel, bands, accum)
+        framePairBandBackward(layout, f, byBin.band, byBin.weightLo, byBin.weightHi, pair.gradMel, bands, accum, byBin.runs)
         continue
       }
       // with the statistics, their backward writes the mel transpose in its own pass over the bins
-      if (wantGrad && !(withStats && bank.byBin !== null)) applyMelTranspose(bank, count, pair.gradMel, pair.gradPower)
+      if (wantGrad && melBase === null) applyMelTranspose(bank, count, pair.gradMel, pair.gradPower)
     }
     if (withStats) {
       spectralStats(pair.power, count, bins, state.pairValues, state.statCache)

@@ -123,6 +123,8 @@ const scratch = { bins: 0, invMag: new Float64Array(0), invQ: new Float64Array(0
  */
 export interface BandGradient {
   band: Int32Array
+  /** bins runs[b] .. runs[b + 1] − 1 read bands b and b + 1 (band[] rises with k) */
+  runs: Int32Array
   lo: Float64Array
   hi: Float64Array
   gradBand: Float64Array
@@ -211,20 +213,29 @@ export function spectralStatsBackward(power: Float64Array, frames: number, bins:
     // the same sum in the same order in every branch (a zero centroid term adds exactly nothing)
     if (base !== undefined && (gC === 0 || inv === null)) {
       // base written in the same loop: gradPower = base + terms, one pass instead of a write and an add
-      const { band, lo, hi, gradBand } = base
+      const { lo, hi, gradBand } = base
       const m = f * base.bands
+      const runs = base.runs
+      // by run of bins that read bands b and b + 1 (MelFilterbank.byBin.runs): two band gradients per run
+      const last = runs.length - 2
       if (gC === 0) {
-        for (let k = 0; k < bins; k++) {
-          const b = m + band[k]!
-          const q = power[p + k]! + STATS_POWER_FLOOR
-          gradPower[p + k] = (lo[k]! * gradBand[b]! + hi[k]! * gradBand[b + 1]!) + (pA * q + perBin * invQ[k]! + constant)
+        for (let r = 0; r < last; r++) {
+          const gl = gradBand[m + r]!
+          const gh = gradBand[m + r + 1]!
+          for (let k = runs[r]!, e = runs[r + 1]!; k < e; k++) {
+            const q = power[p + k]! + STATS_POWER_FLOOR
+            gradPower[p + k] = (lo[k]! * gl + hi[k]! * gh) + (pA * q + perBin * invQ[k]! + constant)
+          }
         }
       } else {
         const mag = cache!.mag
-        for (let k = 0; k < bins; k++) {
-          const b = m + band[k]!
-          const q = power[p + k]! + STATS_POWER_FLOOR
-          gradPower[p + k] = (lo[k]! * gradBand[b]! + hi[k]! * gradBand[b + 1]!) + (cScale * (k * dNu - c) * (1 / mag[p + k]!) + pA * q + perBin * invQ[k]! + constant)
+        for (let r = 0; r < last; r++) {
+          const gl = gradBand[m + r]!
+          const gh = gradBand[m + r + 1]!
+          for (let k = runs[r]!, e = runs[r + 1]!; k < e; k++) {
+            const q = power[p + k]! + STATS_POWER_FLOOR
+            gradPower[p + k] = (lo[k]! * gl + hi[k]! * gh) + (cScale * (k * dNu - c) * (1 / mag[p + k]!) + pA * q + perBin * invQ[k]! + constant)
+          }
         }
       }
     } else if (base !== undefined) {

@@ -207,6 +207,6 @@ export function framePairBackward(layout: StftLayout, f: number, count: number, 
  * ∂L/∂P[k] = lo[k]·gradMel[band[k]] + hi[k]·gradMel[band[k] + 1] per frame (bands numbers apart), formed as
  * the FFT input is packed rather than stored. The same numbers as applyMelTranspose + framePairBackward.
  */
-export function framePairBandBackward(layout: StftLayout, f: number, band: Int32Array, lo: Float64Array, hi: Float64Array, gradMel: Float64Array, bands: number, gradAudio: Float32Array | Float64Array): void {
-  addPair(gradAudio, layout, f, layout.plan.bandBackwardPairKept(band, lo, hi, gradMel, 0, bands))
+export function framePairBandBackward(layout: StftLayout, f: number, band: Int32Array, lo: Float64Array, hi: Float64Array, gradMel: Float64Array, bands: number, gradAudio: Float32Array | Float64Array, runs?: Int32Array | null): void {
+  addPair(gradAudio, layout, f, layout.plan.bandBackwardPairKept(band, lo, hi, gradMel, 0, bands, runs))
 }

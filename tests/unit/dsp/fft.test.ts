@@ -188,5 +188,7 @@ test('bandBackwardPairRaw equals powerBackwardPairRaw of the mel transpose, bit 
     assert.deepEqual(keptPower, wantPower)
     assert.deepEqual(plan.powerBackwardPairKept(gradPower, 0, bins).slice(), wantRaw)
     assert.deepEqual(plan.bandBackwardPairKept(map.band, map.weightLo, map.weightHi, gradMel, 0, bank.bands).slice(), wantBand)
+    assert.ok(map.runs !== null)
+    assert.deepEqual(plan.bandBackwardPairKept(map.band, map.weightLo, map.weightHi, gradMel, 0, bank.bands, map.runs).slice(), wantBand, 'by run')
   }
 })

@@ -114,7 +114,7 @@ test('a band-gradient base is written under the statistics\' gradient: the same 
     applyMelTranspose(bank, frames, gradMel, want)
     spectralStatsBackward(power, frames, bins, g, want, cache)
     const got = new Float64Array(power.length).fill(NaN) // written, never read
-    spectralStatsBackward(power, frames, bins, g, got, cache, { band: map.band, lo: map.weightLo, hi: map.weightHi, gradBand: gradMel, bands: bank.bands })
+    spectralStatsBackward(power, frames, bins, g, got, cache, { band: map.band, runs: map.runs!, lo: map.weightLo, hi: map.weightHi, gradBand: gradMel, bands: bank.bands })
     assert.deepEqual(got, want, `centroid ${withCentroid}`)
   }
 })
