@@ -72,8 +72,9 @@ export function defaultBackendKind(batch: number): BackendKind {
   return DEFAULT_BACKEND_BY_BATCH.find((row) => batch <= row.upToBatch)?.kind ?? 'ts'
 }
 
-// Summed over two runs and both plants: batch 1 ts +22 %, batch 8 ts +4 %, batch 32 ts +4 % (ort won single
-// runs at 8 and 32; per CPU-second ts was ahead in every run). Re-measure on the target machine.
+// Measured 25 Nov (resources/plants/README.md, "Measured"): ts ahead of both ort modes at every batch size for
+// both plants (subtractive full graph 0.46–0.57× ts, hybrid 0.54–0.94×; fm6 hybrid 0.72–0.82×), on the wall
+// clock and per CPU-second. Re-measure on the target machine.
 const DEFAULT_BACKEND_BY_BATCH: { upToBatch: number; kind: BackendKind }[] = [
   { upToBatch: 1, kind: 'ts' },
   { upToBatch: 8, kind: 'ts' },
