@@ -18,7 +18,7 @@ async function runGraph(g: Graph, feeds: Record<string, [Float32Array, number[]]
   return Object.fromEntries(Object.entries(result).map(([k, t]) => [k, t.data as Float32Array]))
 }
 
-test('blockLinearScan (intra- and inter-block Scans) equals the per-sample ladder of main/dsp/blocks', async () => {
+for (const blocksPerChunk of [1, 3]) test(`blockLinearScan (${blocksPerChunk} block(s) per chunk) equals the per-sample ladder of main/dsp/blocks`, async () => {
   const B = 2, L = 300, bs = 64, nb = Math.ceil(L / bs)
   const rng = createRng(4)
   const x = Float32Array.from({ length: B * L }, () => rng.next() * 2 - 1)
@@ -29,7 +29,7 @@ test('blockLinearScan (intra- and inter-block Scans) equals the per-sample ladde
   const gi = g.input('g', [B, nb])
   const ki = g.input('k', [B, nb])
   const out = blockLinearScan(g, {
-    input: xi, coeffs: [gi, ki], stateSize: 4, blockSize: bs,
+    input: xi, coeffs: [gi, ki], stateSize: 4, blockSize: bs, blocksPerChunk,
     step: (b, [y1, y2, y3, y4], xn, [c, k]) => {
       const stage = (y: typeof xn, input: typeof xn) => b.add(y, b.mul(c!, b.sub(input, y)))
       const n1 = stage(y1!, b.sub(xn, b.mul(k!, y4!)))
