@@ -6,6 +6,8 @@
 // gives it: gradients arrive through a shared Float32Array (the serial path rounds to float32 too), losses and
 // terms through a shared Float64Array. Workers start on the first batch that needs them, are unref'd (a process
 // may exit with the pool alive) and end with dispose().
+// render(θ[B]) and lossOnly(θ[B]) (the loss without the gradient: render + lossAndAudioGrad(…, null), the
+// engine's gradient-free batches) are spread the same way.
 // Opt-in: createPooledPlant(recipe, { threads }). The default is every core on the main thread but 1 (no pool)
 // inside a worker thread, so code that already runs plants in many workers (match workers) is not oversubscribed.
 import { availableParallelism } from 'node:os'
@@ -14,7 +16,7 @@ import { prepareTarget, targetAudio, type LossConfig, type TargetFeatures } from
 import type { DifferentiableSynth } from './differentiable-synth.ts'
 import { createFm6Synth } from './fm6-synth.ts'
 import type { Fm6Structure } from './fm6-controls.ts'
-import { checkLossInputs, createSynthEvaluator } from './plant-adapter.ts'
+import { checkLossInputs, checkRenderInputs, createSynthEvaluator } from './plant-adapter.ts'
 import type { CandidateLoss, Plant, RenderContext } from './plant.ts'
 import { createSubtractiveSynth, type SubtractiveOptions } from './subtractive-synth.ts'
 
@@ -39,6 +41,8 @@ export interface PoolOptions {
 
 export interface PooledPlant extends Plant {
   readonly threads: number
+  /** Loss of each candidate without the gradient (what render + lossAndAudioGrad(…, null) gives), in parallel. */
+  lossOnly(theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures): CandidateLoss[]
   /** Ends the workers; later batches run serially on the calling thread. */
   dispose(): Promise<void>
 }
@@ -54,9 +58,13 @@ const TARGETS_KEPT = 4 // prepared targets each worker keeps (≈ 2.3 MB per sec
 
 type PoolMessage =
   | { type: 'buffers'; theta: SharedArrayBuffer; grad: SharedArrayBuffer; losses: SharedArrayBuffer }
+  | { type: 'audio'; audio: SharedArrayBuffer }
   | { type: 'target'; id: number; audio: Float32Array; sampleRate: number; config: LossConfig }
   | { type: 'drop'; id: number }
-  | { type: 'job'; first: number; end: number; ctx: RenderContext; targetId: number }
+  | { type: 'job'; kind: JobKind; first: number; end: number; ctx: RenderContext; targetId: number }
+
+/** grad: lossAndGrad; loss: loss without the gradient; render: audio into the shared render buffer */
+type JobKind = 'grad' | 'loss' | 'render'
 
 interface WorkerInit {
   aeddspBatchPool: true
@@ -125,6 +133,14 @@ export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}
     for (const w of workers) w.worker.postMessage(msg)
   }
 
+  let audioOut: Float32Array = new Float32Array(0)
+  function ensureAudio(samples: number): void {
+    if (samples <= audioOut.length) return
+    const msg: PoolMessage = { type: 'audio', audio: new SharedArrayBuffer(4 * Math.max(samples, 2 * audioOut.length)) }
+    audioOut = new Float32Array(msg.audio)
+    for (const w of workers) w.worker.postMessage(msg)
+  }
+
   function targetId(target: TargetFeatures): number {
     let id = targetIds.get(target)
     if (id === undefined) {
@@ -173,42 +189,77 @@ export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}
     return new Error(`plant pool: worker ${w} reported an error but its message did not arrive`)
   }
 
-  function lossAndGrad(thetaIn: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): CandidateLoss[] {
-    checkLossInputs(synth.params, thetaIn, batch, ctx, target, gradOut)
-    const parts = Math.min(threads, batch)
-    if (parts <= 1 || closed || brokenReason !== null) return local.lossAndGradRange(thetaIn, 0, batch, ctx, target, gradOut)
+  /**
+   * Runs `kind` over the batch: ranges to the workers, the first range here (localRun), then waits. Throws the
+   * error of the first failing range (as the serial loop would meet it first). Returns the range bounds.
+   */
+  function runParallel(kind: JobKind, thetaIn: Float32Array, batch: number, parts: number, ctx: RenderContext, target: TargetFeatures | null, localRun: (end: number) => void): number[] {
     if (workers.length === 0) start()
     ensureCapacity(batch)
-    const id = targetId(target)
+    const id = target !== null ? targetId(target) : 0
     theta.set(thetaIn.subarray(0, batch * p))
     // contiguous ranges, sizes differing by at most one; this thread takes the first
     const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * batch) / parts))
     for (let w = 0; w < parts - 1; w++) Atomics.store(control, 1 + w, 0)
     Atomics.store(control, PENDING, parts - 1)
     for (let w = 0; w < parts - 1; w++) {
-      const msg: PoolMessage = { type: 'job', first: bounds[w + 1]!, end: bounds[w + 2]!, ctx: { ...ctx }, targetId: id }
+      const msg: PoolMessage = { type: 'job', kind, first: bounds[w + 1]!, end: bounds[w + 2]!, ctx: { ...ctx }, targetId: id }
       workers[w]!.worker.postMessage(msg)
     }
     let localError: unknown = null
-    let results: CandidateLoss[] = []
     try {
-      results = local.lossAndGradRange(thetaIn, 0, bounds[1]!, ctx, target, gradOut)
+      localRun(bounds[1]!)
     } catch (e) {
       localError = e
     }
     waitForWorkers()
-    // the first failing candidate's error, as the serial loop would throw it
     if (localError !== null) throw localError
     for (let w = 0; w < parts - 1; w++) if (Atomics.load(control, 1 + w) !== 0) throw workerError(w)
+    return bounds
+  }
+
+  /** The workers' losses and terms for candidates from..end−1, named as this thread's own results. */
+  function collectLosses(results: CandidateLoss[], from: number, end: number): CandidateLoss[] {
     const names = Object.keys(results[0]!.terms)
-    for (let b = bounds[1]!; b < batch; b++) {
+    for (let b = from; b < end; b++) {
       const o = b * LOSS_STRIDE
       const terms: Record<string, number> = {}
       names.forEach((name, t) => (terms[name] = losses[o + 1 + t]!))
       results.push({ loss: losses[o]!, terms })
     }
-    gradOut.set(grad.subarray(bounds[1]! * p, batch * p), bounds[1]! * p)
     return results
+  }
+
+  const pooled = (batch: number): number => (closed || brokenReason !== null ? 1 : Math.min(threads, batch))
+
+  function lossAndGrad(thetaIn: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): CandidateLoss[] {
+    checkLossInputs(synth.params, thetaIn, batch, ctx, target, gradOut)
+    const parts = pooled(batch)
+    if (parts <= 1) return local.lossAndGradRange(thetaIn, 0, batch, ctx, target, gradOut)
+    let results: CandidateLoss[] = []
+    const bounds = runParallel('grad', thetaIn, batch, parts, ctx, target, (end) => (results = local.lossAndGradRange(thetaIn, 0, end, ctx, target, gradOut)))
+    gradOut.set(grad.subarray(bounds[1]! * p, batch * p), bounds[1]! * p)
+    return collectLosses(results, bounds[1]!, batch)
+  }
+
+  function lossOnly(thetaIn: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures): CandidateLoss[] {
+    checkLossInputs(synth.params, thetaIn, batch, ctx, target, null)
+    const parts = pooled(batch)
+    if (parts <= 1) return local.lossRange(thetaIn, 0, batch, ctx, target)
+    let results: CandidateLoss[] = []
+    const bounds = runParallel('loss', thetaIn, batch, parts, ctx, target, (end) => (results = local.lossRange(thetaIn, 0, end, ctx, target)))
+    return collectLosses(results, bounds[1]!, batch)
+  }
+
+  function render(thetaIn: Float32Array, batch: number, ctx: RenderContext, out: Float32Array): void {
+    checkRenderInputs(synth.params, thetaIn, batch, ctx, out)
+    const parts = pooled(batch)
+    if (parts <= 1) return local.renderRange(thetaIn, 0, batch, ctx, out)
+    const n = ctx.numSamples
+    if (workers.length === 0) start()
+    ensureAudio(batch * n)
+    const bounds = runParallel('render', thetaIn, batch, parts, ctx, null, (end) => local.renderRange(thetaIn, 0, end, ctx, out))
+    out.set(audioOut.subarray(bounds[1]! * n, batch * n), bounds[1]! * n)
   }
 
   async function dispose(): Promise<void> {
@@ -219,7 +270,7 @@ export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}
     await Promise.all(ending.map((w) => w.worker.terminate()))
   }
 
-  return { id: synth.id, params: synth.params, render: local.render, lossAndGrad, threads, dispose }
+  return { id: synth.id, params: synth.params, render, lossAndGrad, lossOnly, threads, dispose }
 }
 
 /** A pool worker: builds the synth, then answers 'job' messages until terminated. */
@@ -231,8 +282,17 @@ function serve(init: WorkerInit): void {
   let theta: Float32Array = new Float32Array(0)
   let grad: Float32Array = new Float32Array(0)
   let losses: Float64Array = new Float64Array(0)
+  let audio: Float32Array = new Float32Array(0)
+  const store = (first: number, results: CandidateLoss[]): void => {
+    results.forEach((r, j) => {
+      const o = (first + j) * LOSS_STRIDE
+      losses[o] = r.loss
+      Object.values(r.terms).forEach((v, t) => (losses[o + 1 + t] = v))
+    })
+  }
   parentPort!.on('message', (msg: PoolMessage) => {
-    if (msg.type === 'buffers') {
+    if (msg.type === 'audio') audio = new Float32Array(msg.audio)
+    else if (msg.type === 'buffers') {
       theta = new Float32Array(msg.theta)
       grad = new Float32Array(msg.grad)
       losses = new Float64Array(msg.losses)
@@ -247,14 +307,13 @@ function serve(init: WorkerInit): void {
       targetErrors.delete(msg.id)
     } else if (msg.type === 'job') {
       try {
-        const target = targets.get(msg.targetId)
-        if (target === undefined) throw targetErrors.get(msg.targetId) ?? new Error(`plant pool worker ${init.index}: target ${msg.targetId} was never sent`)
-        const results = evaluator.lossAndGradRange(theta, msg.first, msg.end, msg.ctx, target, grad)
-        results.forEach((r, j) => {
-          const o = (msg.first + j) * LOSS_STRIDE
-          losses[o] = r.loss
-          Object.values(r.terms).forEach((v, t) => (losses[o + 1 + t] = v))
-        })
+        if (msg.kind === 'render') evaluator.renderRange(theta, msg.first, msg.end, msg.ctx, audio)
+        else {
+          const target = targets.get(msg.targetId)
+          if (target === undefined) throw targetErrors.get(msg.targetId) ?? new Error(`plant pool worker ${init.index}: target ${msg.targetId} was never sent`)
+          if (msg.kind === 'grad') store(msg.first, evaluator.lossAndGradRange(theta, msg.first, msg.end, msg.ctx, target, grad))
+          else store(msg.first, evaluator.lossRange(theta, msg.first, msg.end, msg.ctx, target))
+        }
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e))
         init.errors.postMessage({ name: err.name, message: err.message })

@@ -18,7 +18,7 @@ export function checkRenderContext(ctx: RenderContext): void {
 }
 
 /** The checks lossAndGrad makes before any work, with its error messages (shared by the batch pool). */
-export function checkLossInputs(params: readonly ParamSpec[], theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): void {
+export function checkLossInputs(params: readonly ParamSpec[], theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array | null): void {
   checkRenderContext(ctx)
   assertFiniteTheta(params, theta, batch)
   const n = ctx.numSamples
@@ -26,7 +26,15 @@ export function checkLossInputs(params: readonly ParamSpec[], theta: Float32Arra
     throw new RangeError(`target is ${target.numSamples} samples at ${target.sampleRate} Hz but the render context asks for ${n} at ${ctx.sampleRate} Hz; prepare the target with the same length and rate`)
   }
   const p = params.length
-  if (gradOut.length < batch * p) throw new RangeError(`gradOut has ${gradOut.length} values but batch ${batch} × ${p} parameters are needed`)
+  if (gradOut !== null && gradOut.length < batch * p) throw new RangeError(`gradOut has ${gradOut.length} values but batch ${batch} × ${p} parameters are needed`)
+}
+
+/** The checks render makes before any work, with its error messages (shared by the batch pool). */
+export function checkRenderInputs(params: readonly ParamSpec[], theta: Float32Array, batch: number, ctx: RenderContext, out: Float32Array): void {
+  checkRenderContext(ctx)
+  assertFiniteTheta(params, theta, batch)
+  const n = ctx.numSamples
+  if (out.length < batch * n) throw new RangeError(`render output has ${out.length} samples but batch ${batch} × ${n} are needed`)
 }
 
 /** One synth with its workspaces: evaluates any range of a batch (the batch pool gives each thread one). */
@@ -39,6 +47,13 @@ export interface SynthEvaluator {
    * the batch position). No input checks: checkLossInputs first.
    */
   lossAndGradRange(theta: Float32Array, first: number, end: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): CandidateLoss[]
+  /** Renders candidates first..end−1 into out at their batch positions (no input checks). */
+  renderRange(theta: Float32Array, first: number, end: number, ctx: RenderContext, out: Float32Array): void
+  /**
+   * Loss without the gradient of candidates first..end−1: what render followed by lossAndAudioGrad(…, null)
+   * gives, without the batch-sized render buffer (no input checks).
+   */
+  lossRange(theta: Float32Array, first: number, end: number, ctx: RenderContext, target: TargetFeatures): CandidateLoss[]
 }
 
 export function createSynthEvaluator(synth: DifferentiableSynth): SynthEvaluator {
@@ -55,15 +70,29 @@ export function createSynthEvaluator(synth: DifferentiableSynth): SynthEvaluator
   }
 
   function render(theta: Float32Array, batch: number, ctx: RenderContext, out: Float32Array): void {
-    checkRenderContext(ctx)
-    assertFiniteTheta(synth.params, theta, batch)
+    checkRenderInputs(synth.params, theta, batch, ctx, out)
+    renderRange(theta, 0, batch, ctx, out)
+  }
+
+  function renderRange(theta: Float32Array, first: number, end: number, ctx: RenderContext, out: Float32Array): void {
     const n = ctx.numSamples
-    if (out.length < batch * n) throw new RangeError(`render output has ${out.length} samples but batch ${batch} × ${n} are needed`)
     ensure(n)
-    for (let b = 0; b < batch; b++) {
+    for (let b = first; b < end; b++) {
       synth.forward(theta, b * p, ctx, audio64)
       for (let i = 0; i < n; i++) out[b * n + i] = audio64[i]!
     }
+  }
+
+  function lossRange(theta: Float32Array, first: number, end: number, ctx: RenderContext, target: TargetFeatures): CandidateLoss[] {
+    const n = ctx.numSamples
+    ensure(n)
+    const results: CandidateLoss[] = []
+    for (let b = first; b < end; b++) {
+      synth.forward(theta, b * p, ctx, audio64)
+      for (let i = 0; i < n; i++) audio32[i] = audio64[i]!
+      results.push(lossAndAudioGrad(audio32, target, null))
+    }
+    return results
   }
 
   function lossAndGradRange(theta: Float32Array, first: number, end: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): CandidateLoss[] {
@@ -89,7 +118,7 @@ export function createSynthEvaluator(synth: DifferentiableSynth): SynthEvaluator
     return results
   }
 
-  return { synth, render, lossAndGradRange }
+  return { synth, render, lossAndGradRange, renderRange, lossRange }
 }
 
 export function plantFromSynth(synth: DifferentiableSynth, id: string = synth.id): Plant {

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createPooledPlant, defaultPlantThreads, type SynthRecipe } from '../../../main/plants/batch-pool.ts'
 import { plantFromSynth } from '../../../main/plants/plant-adapter.ts'
 import { synthFromRecipe } from '../../../main/plants/batch-pool.ts'
-import { prepareTarget, targetAudio } from '../../../main/dsp/loss.ts'
+import { lossAndAudioGrad, prepareTarget, targetAudio } from '../../../main/dsp/loss.ts'
 import { createRng } from '../../../main/common/rng.ts'
 import type { Plant, RenderContext } from '../../../main/plants/plant.ts'
 
@@ -39,7 +39,7 @@ const recipes: SynthRecipe[] = [
 ]
 
 for (const recipe of recipes) {
-  test(`pooled ${recipe.kind}: losses, terms and gradients equal the serial plant's bit for bit`, async () => {
+  test(`pooled ${recipe.kind}: losses, terms, gradients, renders and gradient-free losses equal the serial plant's bit for bit`, async () => {
     const serial = plantFromSynth(synthFromRecipe(recipe))
     const pooled = createPooledPlant(recipe, { threads: 3 })
     try {
@@ -55,6 +55,15 @@ for (const recipe of recipes) {
         assert.deepEqual(gotLoss, wantLoss, `batch ${batch}`)
         assert.deepEqual(got, want, `batch ${batch}`)
         assert.ok(want.some((g) => g !== 0))
+        // render and the gradient-free loss, spread the same way: the serial numbers
+        const wantAudio = new Float32Array(batch * ctx.numSamples)
+        serial.render(theta, batch, ctx, wantAudio)
+        const gotAudio = new Float32Array(batch * ctx.numSamples).fill(NaN)
+        pooled.render(theta, batch, ctx, gotAudio)
+        assert.deepEqual(gotAudio, wantAudio, `render batch ${batch}`)
+        const wantOnly = Array.from({ length: batch }, (_, b) => lossAndAudioGrad(wantAudio.subarray(b * ctx.numSamples, (b + 1) * ctx.numSamples), targets[t]!, null))
+        assert.deepEqual(pooled.lossOnly(theta, batch, ctx, targets[t]!), wantOnly, `lossOnly batch ${batch}`)
+        assert.deepEqual(wantOnly.map((r) => r.loss), wantLoss.map((r) => r.loss))
       }
     } finally {
       await pooled.dispose()
@@ -76,6 +85,8 @@ test('pooled plant: bad input throws the serial plant\'s RangeError before any w
     assert.ok(got instanceof RangeError)
     assert.equal(got.message, want.message)
     assert.match(got.message, /candidate 3/)
+    assert.equal(errorOf(() => pooled.lossOnly(theta, 4, ctx, target)).message, want.message)
+    assert.equal(errorOf(() => pooled.render(theta, 4, ctx, new Float32Array(4 * ctx.numSamples))).message, errorOf(() => serial.render(theta, 4, ctx, new Float32Array(4 * ctx.numSamples))).message)
     const short = errorOf(() => pooled.lossAndGrad(thetaBatch(p, 4, 21), 4, ctx, target, new Float32Array(3 * p)))
     assert.equal(short.message, errorOf(() => serial.lossAndGrad(thetaBatch(p, 4, 21), 4, ctx, target, new Float32Array(3 * p))).message)
   } finally {
@@ -98,6 +109,9 @@ test('pooled plant: an error inside a worker surfaces as the same RangeError, an
     const got = errorOf(() => pooled.lossAndGrad(thetaBatch(p, 4, 30), 4, ctx, bad, new Float32Array(4 * p)))
     assert.ok(got instanceof RangeError, `${got.name}: ${got.message}`)
     assert.equal(got.message, want.message)
+    const gotOnly = errorOf(() => pooled.lossOnly(thetaBatch(p, 4, 30), 4, ctx, bad))
+    assert.ok(gotOnly instanceof RangeError)
+    assert.equal(gotOnly.message, want.message)
     const theta = thetaBatch(p, 4, 31)
     const wantGrad = new Float32Array(4 * p)
     const gotGrad = new Float32Array(4 * p)
