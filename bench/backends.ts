@@ -2,9 +2,14 @@
 // per second (one lossAndGrad call on a batch = one step) of the ts and ort backends at batch 1, 8 and 32, side
 // by side. A plant with a graph definition is measured on ort twice: full graph (θ → ∂loss/∂θ in ORT, the ort
 // default for it) and hybrid (TypeScript render and backward, loss in ORT).
+// `--scan` measures ORT's cost per Scan iteration instead (one-pole body and a 32-node body, T = 22050, B = 1, 32).
 import { createBackend } from '../main/backends/create-backend.ts'
 import type { BackendKind, OrtMode } from '../main/backends/backend.ts'
 import { PLANT_GRAPHS } from '../main/backends/onnx/plant-graphs.ts'
+import { Graph, type Value } from '../main/backends/onnx/graph.ts'
+import { encodeModel } from '../main/backends/onnx/model-encoder.ts'
+import { createSyncSession } from '../main/backends/ort/sync-session.ts'
+import { ort } from '../main/backends/ort/session.ts'
 import type { ExecutionProvider } from '../main/backends/ort/session.ts'
 import { createRng } from '../main/common/rng.ts'
 import type { RenderContext } from '../main/plants/plant.ts'
@@ -64,7 +69,55 @@ interface Row {
   provider: string
 }
 
+/** µs per Scan iteration (wall and CPU) of a body of `extra` × (Mul, Add, Sin) after a one-pole step. */
+function scanCost(batch: number, extra: number, threads: number | undefined): { nodes: number; wallUs: number; cpuUs: number } {
+  const T = 22050
+  const g = new Graph()
+  const x = g.input('x', [T, batch])
+  const a = g.input('a', [batch])
+  let nodes = 0
+  const { outputs } = g.scan({
+    states: [g.expand(g.scalar(0), [batch])],
+    scanInputs: [x],
+    invariants: [a],
+    body: (b, [y], [xn], [c]) => {
+      let next: Value = b.add(b.mul(c!, y!), xn!)
+      for (let k = 0; k < extra; k++) next = b.sin(b.add(b.mul(next, c!), xn!))
+      nodes = b.nodes.length
+      return { states: [next], outputs: [next] }
+    },
+  })
+  g.output(outputs[0]!, 'y')
+  const { session } = createSyncSession(encodeModel(g, { name: 'scan-cost' }), threads ? { threads } : {})
+  const feeds = { x: new ort.Tensor('float32', new Float32Array(T * batch).fill(0.01), [T, batch]), a: new ort.Tensor('float32', new Float32Array(batch).fill(0.5), [batch]) }
+  session.run(feeds)
+  const reps = 5
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  for (let r = 0; r < reps; r++) session.run(feeds)
+  const wall = (performance.now() - t0) / reps
+  const cpu = process.cpuUsage(cpu0)
+  session.release()
+  return { nodes, wallUs: (wall * 1000) / T, cpuUs: (cpu.user + cpu.system) / reps / T }
+}
+
 export async function run(args: string[]): Promise<unknown> {
+  if (args.includes('--scan')) {
+    const threads = flag(args, '--threads') ? Number(flag(args, '--threads')) : undefined
+    const rows = []
+    console.log('Scan over T = 22050 iterations, state [B]; µs per iteration')
+    console.log('body nodes   batch   wall µs/iter   cpu µs/iter')
+    for (const extra of [0, 10]) {
+      for (const batch of [1, 32]) {
+        const r = scanCost(batch, extra, threads)
+        rows.push({ ...r, batch })
+        console.log(`${String(r.nodes).padStart(10)} ${String(batch).padStart(7)} ${r.wallUs.toFixed(2).padStart(14)} ${r.cpuUs.toFixed(2).padStart(13)}`)
+      }
+    }
+    const result = { suite: 'backends --scan', rows }
+    console.log(JSON.stringify(result))
+    return result
+  }
   const only = flag(args, '--plants')?.split(',')
   const rows: Row[] = []
   const measure = async (plant: string, algorithm: number, batch: number, kind: BackendKind, mode?: OrtMode) => {

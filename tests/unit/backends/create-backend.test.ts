@@ -28,3 +28,32 @@ test('both backends report their kind, the plant and its parameter table, and re
     await assert.rejects(backend.lossAndGrad(new Float32Array(backend.params.length).fill(0.5), 1, ctx, target, null), /disposed/)
   }
 })
+
+test('ort mode: full graph for a plant with a graph definition, hybrid on request and for the others; both give the same losses', async () => {
+  const { PLANT_GRAPHS } = await import('../../../main/backends/onnx/plant-graphs.ts')
+  const ctx = { sampleRate: 8000, numSamples: 1200, note: 57, velocity: 100, holdSec: 0.08 }
+  const audio = Float32Array.from({ length: ctx.numSamples }, (_, n) => 0.2 * Math.sin((2 * Math.PI * 220 * n) / ctx.sampleRate) * Math.exp(-n / 600))
+  const theta = Float32Array.from({ length: 3 * 13 }, (_, i) => 0.2 + 0.6 * ((i * 0.37) % 1))
+  const results: Record<string, { loss: number[]; lossOnly: number[]; grad: Float32Array }> = {}
+  for (const ortMode of ['full-graph', 'hybrid'] as const) {
+    const backend = await createBackend('ort', 'subtractive', { threads: 1, filter: 'ladder', ...(ortMode === 'hybrid' ? { ortMode } : {}) })
+    assert.equal(backend.ortMode, ortMode)
+    const target = await backend.prepareTarget(audio, ctx.sampleRate)
+    const grad = new Float32Array(theta.length)
+    const loss = (await backend.lossAndGrad(theta, 3, ctx, target, grad)).map((r) => r.loss)
+    const lossOnly = (await backend.lossAndGrad(theta, 3, ctx, target, null)).map((r) => r.loss)
+    results[ortMode] = { loss, lossOnly, grad }
+    await backend.dispose()
+  }
+  const full = results['full-graph']!
+  const hybrid = results.hybrid!
+  full.loss.forEach((l, b) => {
+    assert.ok(Math.abs(full.lossOnly[b]! - l) <= 1e-6 * l, `candidate ${b}: the loss-only session gives ${full.lossOnly[b]}, the gradient session ${l}`)
+    assert.ok(Math.abs(hybrid.loss[b]! - l) <= 1e-4 * l, `candidate ${b}: full graph ${l}, hybrid ${hybrid.loss[b]}`)
+  })
+  assert.ok(full.grad.every(Number.isFinite) && full.grad.some((x) => x !== 0))
+  // fm6 has no graph definition registered yet: hybrid.
+  const fm6 = await createBackend('ort', 'fm6', { threads: 1 })
+  assert.equal(fm6.ortMode, PLANT_GRAPHS.fm6 ? 'full-graph' : 'hybrid')
+  await fm6.dispose()
+})
