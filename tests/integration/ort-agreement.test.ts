@@ -1,6 +1,6 @@
 // Agreement: on random θ, for every plant and every algorithm, the ORT backend's loss and ∂loss/∂θ equal the
-// TypeScript backend's within float32 tolerance (AGREEMENT_TOLERANCE: pitch-like parameters, where the loss
-// oscillates, are held to their own bound).
+// TypeScript backend's within float32 tolerance (AGREEMENT_TOLERANCE: frequency-setting parameters, where the
+// loss oscillates, are held to their own bound).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createBackend, type PlantChoice } from '../../main/backends/create-backend.ts'
@@ -52,8 +52,8 @@ for (const { name, plant, seed, choice } of cases) {
       const rowTs = gTs.subarray(b * p, (b + 1) * p)
       const a = gradientAgreement(ts.params, gOrt.subarray(b * p, (b + 1) * p), rowTs)
       assert.ok(a.norm > 0, `candidate ${b}: the TypeScript gradient is zero`)
-      assert.ok(a.grad <= AGREEMENT_TOLERANCE.grad, `candidate ${b}: ‖∂θ ORT − TS‖/‖TS‖ = ${a.grad} (pitch-like parameters aside)`)
-      assert.ok(a.pitch <= AGREEMENT_TOLERANCE.pitchGrad, `candidate ${b}: pitch-like ‖∂θ ORT − TS‖/‖TS‖ = ${a.pitch}`)
+      assert.ok(a.grad <= AGREEMENT_TOLERANCE.grad, `candidate ${b}: ‖∂θ ORT − TS‖/‖TS‖ = ${a.grad} (frequency-setting parameters aside)`)
+      assert.ok(a.pitch <= AGREEMENT_TOLERANCE.pitchGrad, `candidate ${b}: frequency-setting ‖∂θ ORT − TS‖/‖TS‖ = ${a.pitch}`)
     }
     await ts.dispose()
     await ort.dispose()

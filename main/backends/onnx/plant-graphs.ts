@@ -5,6 +5,7 @@ import { Graph, type Value } from './graph.ts'
 import { gradients } from './autodiff.ts'
 import { featuresGraph, lossGraph, outputTargetFeatures, targetFeatureInputs } from './loss-graph.ts'
 import { buildSubtractiveAudioGraph } from './subtractive-graph.ts'
+import { buildFm6AudioGraph } from './fm6-graph.ts'
 import type { LossConfig } from '../../dsp/loss.ts'
 import type { RenderContext } from '../../plants/plant.ts'
 import type { FilterKind } from '../../plants/subtractive-synth.ts'
@@ -18,10 +19,10 @@ export interface PlantGraphRegistry {
   fm6?: PlantGraphBuilder<Fm6Structure>
 }
 
-// fm6 joins with one line (`fm6: buildFm6AudioGraph,` from ./fm6-graph.ts) once its ∂loss/∂θ agrees with the
-// TypeScript backend for all 32 algorithms (tests/integration/ort-agreement.test.ts); until then it runs hybrid.
+// A plant listed here must agree with the TypeScript backend (tests/integration/ort-agreement.test.ts).
 export const PLANT_GRAPHS: PlantGraphRegistry = {
   subtractive: (g, theta, structure, ctx) => buildSubtractiveAudioGraph(g, theta, ctx, structure.filter),
+  fm6: (g, theta, structure, ctx) => buildFm6AudioGraph(g, theta, structure, ctx),
 }
 
 /** A plant structure bound to its builder: what the backend and the artifact builder take. */
