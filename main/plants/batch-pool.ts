@@ -1,11 +1,13 @@
 // A Plant whose batched lossAndGrad spreads the candidates over worker threads and still answers synchronously
 // (the engine calls plants in a plain loop): the calling thread copies θ into shared memory, posts each worker
 // its range of the batch, computes the first range itself and blocks on Atomics.wait until the workers are done.
-// Each worker holds its own synth and loss workspace (createSynthEvaluator) and prepares each target from its
-// audio once (prepareTarget is deterministic), so every candidate gets exactly the numbers the serial plant
-// gives it: gradients arrive through a shared Float32Array (the serial path rounds to float32 too), losses and
-// terms through a shared Float64Array. Workers start on the first batch that needs them, are unref'd (a process
-// may exit with the pool alive) and end with dispose().
+// Each worker holds a synth and loss workspace per plant structure (createSynthEvaluator) and prepares each
+// target from its audio once (prepareTarget is deterministic), so every candidate gets exactly the numbers the
+// serial plant gives it: gradients arrive through a shared Float32Array (the serial path rounds to float32 too),
+// losses and terms through a shared Float64Array. The workers are shared by every pooled plant of the thread
+// with the same thread count (the engine makes a plant per structure and window), start on the first batch
+// that needs them, are unref'd (a process may exit with them alive) and end when the last plant using them is
+// disposed.
 // render(θ[B]) and lossOnly(θ[B]) (the loss without the gradient: render + lossAndAudioGrad(…, null), the
 // engine's gradient-free batches) are spread the same way.
 // Opt-in: createPooledPlant(recipe, { threads }). The default is every core on the main thread but 1 (no pool)
@@ -16,7 +18,7 @@ import { prepareTarget, targetAudio, type LossConfig, type TargetFeatures } from
 import type { DifferentiableSynth } from './differentiable-synth.ts'
 import { createFm6Synth } from './fm6-synth.ts'
 import type { Fm6Structure } from './fm6-controls.ts'
-import { checkLossInputs, checkRenderInputs, createSynthEvaluator } from './plant-adapter.ts'
+import { checkLossInputs, checkRenderInputs, createSynthEvaluator, type SynthEvaluator } from './plant-adapter.ts'
 import type { CandidateLoss, Plant, RenderContext } from './plant.ts'
 import { createSubtractiveSynth, type SubtractiveOptions } from './subtractive-synth.ts'
 
@@ -43,7 +45,7 @@ export interface PooledPlant extends Plant {
   readonly threads: number
   /** Loss of each candidate without the gradient (what render + lossAndAudioGrad(…, null) gives), in parallel. */
   lossOnly(theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures): CandidateLoss[]
-  /** Ends the workers; later batches run serially on the calling thread. */
+  /** Stops using the workers (ending them if no other plant uses them); later batches run serially here. */
   dispose(): Promise<void>
 }
 
@@ -54,21 +56,23 @@ export function defaultPlantThreads(): number {
 
 const MAX_TERMS = 6 // logMel, centroid, rolloff, flatness, peakiness, stft
 const LOSS_STRIDE = 1 + MAX_TERMS
-const TARGETS_KEPT = 4 // prepared targets each worker keeps (≈ 2.3 MB per second of 16 kHz audio each)
+const TARGETS_KEPT = 8 // prepared targets each worker keeps (≈ 0.9 MB per second of 16 kHz audio each)
+const SYNTHS_KEPT = 8 // synth workspaces each worker keeps (≈ 5 MB per second of audio for fm6)
 
 type PoolMessage =
   | { type: 'buffers'; theta: SharedArrayBuffer; grad: SharedArrayBuffer; losses: SharedArrayBuffer }
   | { type: 'audio'; audio: SharedArrayBuffer }
   | { type: 'target'; id: number; audio: Float32Array; sampleRate: number; config: LossConfig }
   | { type: 'drop'; id: number }
-  | { type: 'job'; kind: JobKind; first: number; end: number; ctx: RenderContext; targetId: number }
+  | { type: 'synth'; id: number; recipe: SynthRecipe }
+  | { type: 'dropSynth'; id: number }
+  | { type: 'job'; kind: JobKind; synthId: number; first: number; end: number; ctx: RenderContext; targetId: number }
 
 /** grad: lossAndGrad; loss: loss without the gradient; render: audio into the shared render buffer */
 type JobKind = 'grad' | 'loss' | 'render'
 
 interface WorkerInit {
   aeddspBatchPool: true
-  recipe: SynthRecipe
   control: SharedArrayBuffer
   index: number
   errors: MessagePort
@@ -82,6 +86,85 @@ interface PoolWorker {
   errors: MessagePort
 }
 
+/** Workers and shared memory for every pooled plant of this thread with one thread count. */
+interface SharedPool {
+  readonly threads: number
+  readonly control: Int32Array
+  workers: PoolWorker[]
+  users: number
+  brokenReason: string | null
+  theta: Float32Array
+  grad: Float32Array
+  losses: Float64Array
+  audio: Float32Array
+  readonly targetIds: WeakMap<TargetFeatures, number>
+  targetsSent: number[] // ids every worker holds, oldest first
+  readonly synthIds: Map<string, number>
+  synthsSent: number[]
+}
+
+let nextId = 1
+const pools = new Map<number, SharedPool>()
+
+function acquirePool(threads: number): SharedPool {
+  let pool = pools.get(threads)
+  if (!pool) {
+    pool = {
+      threads, control: new Int32Array(new SharedArrayBuffer(4 * (1 + threads))), workers: [], users: 0, brokenReason: null,
+      theta: new Float32Array(0), grad: new Float32Array(0), losses: new Float64Array(0), audio: new Float32Array(0),
+      targetIds: new WeakMap(), targetsSent: [], synthIds: new Map(), synthsSent: [],
+    }
+    pools.set(threads, pool)
+  }
+  pool.users++
+  return pool
+}
+
+async function releasePool(pool: SharedPool): Promise<void> {
+  if (--pool.users > 0) return
+  pools.delete(pool.threads)
+  const ending = pool.workers
+  pool.workers = []
+  for (const w of ending) w.errors.close()
+  await Promise.all(ending.map((w) => w.worker.terminate()))
+}
+
+/** Worker threads the pooled plants of this thread hold now (for tests and diagnostics). */
+export function pooledWorkerCount(): number {
+  let n = 0
+  for (const pool of pools.values()) n += pool.workers.length
+  return n
+}
+
+function startWorkers(pool: SharedPool): void {
+  const entry = new URL(import.meta.url)
+  for (let w = 0; w < pool.threads - 1; w++) {
+    const { port1, port2 } = new MessageChannel()
+    const init: WorkerInit = { aeddspBatchPool: true, control: pool.control.buffer as SharedArrayBuffer, index: w, errors: port2 }
+    // Under tsx a worker does not inherit the TypeScript loader, so it registers it first (as match-worker.ts).
+    const worker = entry.pathname.endsWith('.ts')
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}) })`, { eval: true, workerData: init, transferList: [port2] })
+      : new Worker(entry, { workerData: init, transferList: [port2] })
+    worker.on('error', (e) => (pool.brokenReason ??= `worker ${w} failed: ${e.message}`))
+    worker.unref()
+    port1.unref()
+    pool.workers.push({ worker, errors: port1 })
+  }
+}
+
+function post(pool: SharedPool, msg: PoolMessage): void {
+  for (const w of pool.workers) w.worker.postMessage(msg)
+}
+
+/** The id every worker knows `key` by, sending it (and dropping the oldest beyond `kept`) when new. */
+function sendKept(pool: SharedPool, sent: number[], id: number, kept: number, send: () => PoolMessage, drop: (id: number) => PoolMessage): number[] {
+  if (sent.includes(id)) return [...sent.filter((s) => s !== id), id]
+  post(pool, send())
+  const next = [...sent, id]
+  while (next.length > kept) post(pool, drop(next.shift()!))
+  return next
+}
+
 export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}): PooledPlant {
   const threads = options.threads ?? defaultPlantThreads()
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`pool threads ${threads} must be an integer ≥ 1 (1 = no pool)`)
@@ -90,101 +173,77 @@ export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}
   const synth = synthFromRecipe(recipe)
   const local = createSynthEvaluator(synth)
   const p = synth.params.length
-  const control = new Int32Array(new SharedArrayBuffer(4 * (1 + threads)))
-  let workers: PoolWorker[] = []
-  let closed = false
-  let brokenReason: string | null = null
-  let capacity = 0
-  let theta: Float32Array = new Float32Array(0)
-  let grad: Float32Array = new Float32Array(0)
-  let losses: Float64Array = new Float64Array(0)
-  const targetIds = new WeakMap<TargetFeatures, number>()
-  let nextTargetId = 1
-  let sent: number[] = [] // target ids every worker holds, oldest first
+  const recipeKey = JSON.stringify(recipe)
+  let pool: SharedPool | null = threads > 1 ? acquirePool(threads) : null
 
-  function start(): void {
-    const entry = new URL(import.meta.url)
-    for (let w = 0; w < threads - 1; w++) {
-      const { port1, port2 } = new MessageChannel()
-      const init: WorkerInit = { aeddspBatchPool: true, recipe, control: control.buffer, index: w, errors: port2 }
-      // Under tsx a worker does not inherit the TypeScript loader, so it registers it first (as match-worker.ts).
-      const worker = entry.pathname.endsWith('.ts')
-        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}) })`, { eval: true, workerData: init, transferList: [port2] })
-        : new Worker(entry, { workerData: init, transferList: [port2] })
-      worker.on('error', (e) => (brokenReason ??= `worker ${w} failed: ${e.message}`))
-      worker.unref()
-      port1.unref()
-      workers.push({ worker, errors: port1 })
-    }
-  }
-
-  function ensureCapacity(batch: number): void {
-    if (batch <= capacity) return
-    capacity = Math.max(batch, 2 * capacity)
+  function ensureBuffers(pool: SharedPool, thetaCount: number, batch: number): void {
+    if (thetaCount <= pool.theta.length && batch * LOSS_STRIDE <= pool.losses.length) return
+    const floats = Math.max(thetaCount, 2 * pool.theta.length)
     const msg: PoolMessage = {
       type: 'buffers',
-      theta: new SharedArrayBuffer(4 * capacity * p),
-      grad: new SharedArrayBuffer(4 * capacity * p),
-      losses: new SharedArrayBuffer(8 * capacity * LOSS_STRIDE),
+      theta: new SharedArrayBuffer(4 * floats),
+      grad: new SharedArrayBuffer(4 * floats),
+      losses: new SharedArrayBuffer(8 * Math.max(batch * LOSS_STRIDE, 2 * pool.losses.length)),
     }
-    theta = new Float32Array(msg.theta)
-    grad = new Float32Array(msg.grad)
-    losses = new Float64Array(msg.losses)
-    for (const w of workers) w.worker.postMessage(msg)
+    pool.theta = new Float32Array(msg.theta)
+    pool.grad = new Float32Array(msg.grad)
+    pool.losses = new Float64Array(msg.losses)
+    post(pool, msg)
   }
 
-  let audioOut: Float32Array = new Float32Array(0)
-  function ensureAudio(samples: number): void {
-    if (samples <= audioOut.length) return
-    const msg: PoolMessage = { type: 'audio', audio: new SharedArrayBuffer(4 * Math.max(samples, 2 * audioOut.length)) }
-    audioOut = new Float32Array(msg.audio)
-    for (const w of workers) w.worker.postMessage(msg)
+  function ensureAudio(pool: SharedPool, samples: number): void {
+    if (samples <= pool.audio.length) return
+    const msg: PoolMessage = { type: 'audio', audio: new SharedArrayBuffer(4 * Math.max(samples, 2 * pool.audio.length)) }
+    pool.audio = new Float32Array(msg.audio)
+    post(pool, msg)
   }
 
-  function targetId(target: TargetFeatures): number {
-    let id = targetIds.get(target)
+  function synthId(pool: SharedPool): number {
+    let id = pool.synthIds.get(recipeKey)
     if (id === undefined) {
-      id = nextTargetId++
-      targetIds.set(target, id)
+      id = nextId++
+      pool.synthIds.set(recipeKey, id)
     }
-    if (sent.includes(id)) {
-      sent = [...sent.filter((s) => s !== id), id]
-      return id
-    }
-    const msg: PoolMessage = { type: 'target', id, audio: targetAudio(target), sampleRate: target.sampleRate, config: target.config }
-    for (const w of workers) w.worker.postMessage(msg)
-    sent.push(id)
-    while (sent.length > TARGETS_KEPT) {
-      const drop: PoolMessage = { type: 'drop', id: sent.shift()! }
-      for (const w of workers) w.worker.postMessage(drop)
-    }
+    const known = id
+    pool.synthsSent = sendKept(pool, pool.synthsSent, known, SYNTHS_KEPT, () => ({ type: 'synth', id: known, recipe }), (drop) => ({ type: 'dropSynth', id: drop }))
     return id
   }
 
-  function waitForWorkers(): void {
+  function targetId(pool: SharedPool, target: TargetFeatures): number {
+    let id = pool.targetIds.get(target)
+    if (id === undefined) {
+      id = nextId++
+      pool.targetIds.set(target, id)
+    }
+    const known = id
+    const send = (): PoolMessage => ({ type: 'target', id: known, audio: targetAudio(target), sampleRate: target.sampleRate, config: target.config })
+    pool.targetsSent = sendKept(pool, pool.targetsSent, known, TARGETS_KEPT, send, (drop) => ({ type: 'drop', id: drop }))
+    return id
+  }
+
+  function waitForWorkers(pool: SharedPool): void {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const busy = Atomics.load(control, PENDING)
+      const busy = Atomics.load(pool.control, PENDING)
       if (busy === 0) return
       const left = deadline - Date.now()
       if (left <= 0) {
-        brokenReason = `${busy} worker(s) gave no answer in ${timeoutMs} ms`
-        void dispose()
-        throw new Error(`plant pool: ${brokenReason}; the pool is closed and later batches run on this thread`)
+        pool.brokenReason = `${busy} worker(s) gave no answer in ${timeoutMs} ms`
+        throw new Error(`plant pool: ${pool.brokenReason}; later batches run on this thread`)
       }
-      Atomics.wait(control, PENDING, busy, Math.min(left, 1000))
+      Atomics.wait(pool.control, PENDING, busy, Math.min(left, 1000))
     }
   }
 
   /** The error worker w posted (it posts before it signals, so it is there; waits briefly if not yet). */
-  function workerError(w: number): Error {
+  function workerError(pool: SharedPool, w: number): Error {
     for (let tries = 0; tries < 100; tries++) {
-      const got = receiveMessageOnPort(workers[w]!.errors) as { message: { name: string; message: string } } | undefined
+      const got = receiveMessageOnPort(pool.workers[w]!.errors) as { message: { name: string; message: string } } | undefined
       if (got) {
         const { name, message } = got.message
         return name === 'RangeError' ? new RangeError(message) : name === 'TypeError' ? new TypeError(message) : new Error(message)
       }
-      Atomics.wait(control, PENDING, 0, 10)
+      Atomics.wait(pool.control, PENDING, 0, 10)
     }
     return new Error(`plant pool: worker ${w} reported an error but its message did not arrive`)
   }
@@ -193,18 +252,21 @@ export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}
    * Runs `kind` over the batch: ranges to the workers, the first range here (localRun), then waits. Throws the
    * error of the first failing range (as the serial loop would meet it first). Returns the range bounds.
    */
-  function runParallel(kind: JobKind, thetaIn: Float32Array, batch: number, parts: number, ctx: RenderContext, target: TargetFeatures | null, localRun: (end: number) => void): number[] {
-    if (workers.length === 0) start()
-    ensureCapacity(batch)
-    const id = target !== null ? targetId(target) : 0
-    theta.set(thetaIn.subarray(0, batch * p))
+  function runParallel(pool: SharedPool, kind: JobKind, thetaIn: Float32Array, batch: number, parts: number, ctx: RenderContext, target: TargetFeatures | null, localRun: (end: number) => void): number[] {
+    if (pool.workers.length === 0) startWorkers(pool)
+    ensureBuffers(pool, batch * p, batch)
+    if (kind === 'render') ensureAudio(pool, batch * ctx.numSamples)
+    const sid = synthId(pool)
+    const tid = target !== null ? targetId(pool, target) : 0
+    pool.theta.set(thetaIn.subarray(0, batch * p))
     // contiguous ranges, sizes differing by at most one; this thread takes the first
     const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * batch) / parts))
+    const control = pool.control
     for (let w = 0; w < parts - 1; w++) Atomics.store(control, 1 + w, 0)
     Atomics.store(control, PENDING, parts - 1)
     for (let w = 0; w < parts - 1; w++) {
-      const msg: PoolMessage = { type: 'job', kind, first: bounds[w + 1]!, end: bounds[w + 2]!, ctx: { ...ctx }, targetId: id }
-      workers[w]!.worker.postMessage(msg)
+      const msg: PoolMessage = { type: 'job', kind, synthId: sid, first: bounds[w + 1]!, end: bounds[w + 2]!, ctx: { ...ctx }, targetId: tid }
+      pool.workers[w]!.worker.postMessage(msg)
     }
     let localError: unknown = null
     try {
@@ -212,70 +274,67 @@ export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}
     } catch (e) {
       localError = e
     }
-    waitForWorkers()
+    waitForWorkers(pool)
     if (localError !== null) throw localError
-    for (let w = 0; w < parts - 1; w++) if (Atomics.load(control, 1 + w) !== 0) throw workerError(w)
+    for (let w = 0; w < parts - 1; w++) if (Atomics.load(control, 1 + w) !== 0) throw workerError(pool, w)
     return bounds
   }
 
   /** The workers' losses and terms for candidates from..end−1, named as this thread's own results. */
-  function collectLosses(results: CandidateLoss[], from: number, end: number): CandidateLoss[] {
+  function collectLosses(pool: SharedPool, results: CandidateLoss[], from: number, end: number): CandidateLoss[] {
     const names = Object.keys(results[0]!.terms)
     for (let b = from; b < end; b++) {
       const o = b * LOSS_STRIDE
       const terms: Record<string, number> = {}
-      names.forEach((name, t) => (terms[name] = losses[o + 1 + t]!))
-      results.push({ loss: losses[o]!, terms })
+      names.forEach((name, t) => (terms[name] = pool.losses[o + 1 + t]!))
+      results.push({ loss: pool.losses[o]!, terms })
     }
     return results
   }
 
-  const pooled = (batch: number): number => (closed || brokenReason !== null ? 1 : Math.min(threads, batch))
+  /** The pool for a batch of `batch`, or null to run it here. */
+  const poolFor = (batch: number): SharedPool | null => (pool !== null && pool.brokenReason === null && batch > 1 ? pool : null)
 
   function lossAndGrad(thetaIn: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, gradOut: Float32Array): CandidateLoss[] {
     checkLossInputs(synth.params, thetaIn, batch, ctx, target, gradOut)
-    const parts = pooled(batch)
-    if (parts <= 1) return local.lossAndGradRange(thetaIn, 0, batch, ctx, target, gradOut)
+    const use = poolFor(batch)
+    if (use === null) return local.lossAndGradRange(thetaIn, 0, batch, ctx, target, gradOut)
     let results: CandidateLoss[] = []
-    const bounds = runParallel('grad', thetaIn, batch, parts, ctx, target, (end) => (results = local.lossAndGradRange(thetaIn, 0, end, ctx, target, gradOut)))
-    gradOut.set(grad.subarray(bounds[1]! * p, batch * p), bounds[1]! * p)
-    return collectLosses(results, bounds[1]!, batch)
+    const bounds = runParallel(use, 'grad', thetaIn, batch, Math.min(threads, batch), ctx, target, (end) => (results = local.lossAndGradRange(thetaIn, 0, end, ctx, target, gradOut)))
+    gradOut.set(use.grad.subarray(bounds[1]! * p, batch * p), bounds[1]! * p)
+    return collectLosses(use, results, bounds[1]!, batch)
   }
 
   function lossOnly(thetaIn: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures): CandidateLoss[] {
     checkLossInputs(synth.params, thetaIn, batch, ctx, target, null)
-    const parts = pooled(batch)
-    if (parts <= 1) return local.lossRange(thetaIn, 0, batch, ctx, target)
+    const use = poolFor(batch)
+    if (use === null) return local.lossRange(thetaIn, 0, batch, ctx, target)
     let results: CandidateLoss[] = []
-    const bounds = runParallel('loss', thetaIn, batch, parts, ctx, target, (end) => (results = local.lossRange(thetaIn, 0, end, ctx, target)))
-    return collectLosses(results, bounds[1]!, batch)
+    const bounds = runParallel(use, 'loss', thetaIn, batch, Math.min(threads, batch), ctx, target, (end) => (results = local.lossRange(thetaIn, 0, end, ctx, target)))
+    return collectLosses(use, results, bounds[1]!, batch)
   }
 
   function render(thetaIn: Float32Array, batch: number, ctx: RenderContext, out: Float32Array): void {
     checkRenderInputs(synth.params, thetaIn, batch, ctx, out)
-    const parts = pooled(batch)
-    if (parts <= 1) return local.renderRange(thetaIn, 0, batch, ctx, out)
+    const use = poolFor(batch)
+    if (use === null) return local.renderRange(thetaIn, 0, batch, ctx, out)
     const n = ctx.numSamples
-    if (workers.length === 0) start()
-    ensureAudio(batch * n)
-    const bounds = runParallel('render', thetaIn, batch, parts, ctx, null, (end) => local.renderRange(thetaIn, 0, end, ctx, out))
-    out.set(audioOut.subarray(bounds[1]! * n, batch * n), bounds[1]! * n)
+    const bounds = runParallel(use, 'render', thetaIn, batch, Math.min(threads, batch), ctx, null, (end) => local.renderRange(thetaIn, 0, end, ctx, out))
+    out.set(use.audio.subarray(bounds[1]! * n, batch * n), bounds[1]! * n)
   }
 
   async function dispose(): Promise<void> {
-    closed = true
-    const ending = workers
-    workers = []
-    for (const w of ending) w.errors.close()
-    await Promise.all(ending.map((w) => w.worker.terminate()))
+    const held = pool
+    pool = null
+    if (held !== null) await releasePool(held)
   }
 
   return { id: synth.id, params: synth.params, render, lossAndGrad, lossOnly, threads, dispose }
 }
 
-/** A pool worker: builds the synth, then answers 'job' messages until terminated. */
+/** A pool worker: keeps the synths and targets it is sent and answers 'job' messages until terminated. */
 function serve(init: WorkerInit): void {
-  const evaluator = createSynthEvaluator(synthFromRecipe(init.recipe))
+  const evaluators = new Map<number, SynthEvaluator>()
   const control = new Int32Array(init.control)
   const targets = new Map<number, TargetFeatures>()
   const targetErrors = new Map<number, Error>()
@@ -302,11 +361,21 @@ function serve(init: WorkerInit): void {
       } catch (e) {
         targetErrors.set(msg.id, e as Error) // reported with the next job on this target
       }
+    } else if (msg.type === 'synth') {
+      try {
+        evaluators.set(msg.id, createSynthEvaluator(synthFromRecipe(msg.recipe)))
+      } catch {
+        // the calling thread built the same recipe without error; a job on it reports "never sent"
+      }
+    } else if (msg.type === 'dropSynth') {
+      evaluators.delete(msg.id)
     } else if (msg.type === 'drop') {
       targets.delete(msg.id)
       targetErrors.delete(msg.id)
     } else if (msg.type === 'job') {
       try {
+        const evaluator = evaluators.get(msg.synthId)
+        if (evaluator === undefined) throw new Error(`plant pool worker ${init.index}: synth ${msg.synthId} was never sent`)
         if (msg.kind === 'render') evaluator.renderRange(theta, msg.first, msg.end, msg.ctx, audio)
         else {
           const target = targets.get(msg.targetId)

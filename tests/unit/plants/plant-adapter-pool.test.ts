@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPooledPlant, defaultPlantThreads, type SynthRecipe } from '../../../main/plants/batch-pool.ts'
+import { createPooledPlant, defaultPlantThreads, pooledWorkerCount, type SynthRecipe } from '../../../main/plants/batch-pool.ts'
 import { plantFromSynth } from '../../../main/plants/plant-adapter.ts'
 import { synthFromRecipe } from '../../../main/plants/batch-pool.ts'
 import { lossAndAudioGrad, prepareTarget, targetAudio } from '../../../main/dsp/loss.ts'
@@ -122,23 +122,38 @@ test('pooled plant: an error inside a worker surfaces as the same RangeError, an
   }
 })
 
-test('pooled plant: dispose ends the workers and later batches run serially with the same results', async () => {
+test('pooled plants of one thread count share the workers; disposing the last one ends them, later batches run serially', async () => {
   const recipe = recipes[0]!
   const serial = plantFromSynth(synthFromRecipe(recipe))
-  const pooled = createPooledPlant(recipe, { threads: 2 })
+  const before = pooledWorkerCount()
+  const a = createPooledPlant(recipe, { threads: 4 })
+  const b = createPooledPlant(recipes[1]!, { threads: 4 })
   const p = serial.params.length
   const target = targetFrom(serial, 6)
   const theta = thetaBatch(p, 3, 40)
   const want = new Float32Array(3 * p)
   const wantLoss = serial.lossAndGrad(theta, 3, ctx, target, want)
-  const before = new Float32Array(3 * p)
-  assert.deepEqual(pooled.lossAndGrad(theta, 3, ctx, target, before), wantLoss)
-  await pooled.dispose()
-  await pooled.dispose() // twice is harmless
+  assert.equal(pooledWorkerCount(), before, 'workers start on the first batch that needs them')
+  const got = new Float32Array(3 * p)
+  assert.deepEqual(a.lossAndGrad(theta, 3, ctx, target, got), wantLoss)
+  assert.deepEqual(got, want)
+  assert.equal(pooledWorkerCount(), before + 3)
+  const pb = b.params.length
+  const thetaB = thetaBatch(pb, 5, 41)
+  const serialB = plantFromSynth(synthFromRecipe(recipes[1]!))
+  const wantB = new Float32Array(5 * pb)
+  const gotB = new Float32Array(5 * pb)
+  assert.deepEqual(b.lossAndGrad(thetaB, 5, ctx, target, gotB), serialB.lossAndGrad(thetaB, 5, ctx, target, wantB))
+  assert.deepEqual(gotB, wantB)
+  assert.equal(pooledWorkerCount(), before + 3, 'the second plant uses the same three workers')
+  await a.dispose()
+  await a.dispose() // twice is harmless
+  assert.equal(pooledWorkerCount(), before + 3, 'b still uses them')
   const after = new Float32Array(3 * p)
-  assert.deepEqual(pooled.lossAndGrad(theta, 3, ctx, target, after), wantLoss)
+  assert.deepEqual(a.lossAndGrad(theta, 3, ctx, target, after), wantLoss, 'a disposed plant computes serially')
   assert.deepEqual(after, want)
-  assert.deepEqual(before, want)
+  await b.dispose()
+  assert.equal(pooledWorkerCount(), before)
 })
 
 test('pooled plant: bad options are refused; the default is every core on the main thread', () => {
@@ -146,7 +161,9 @@ test('pooled plant: bad options are refused; the default is every core on the ma
   assert.throws(() => createPooledPlant(recipes[0]!, { threads: 1.5 }), RangeError)
   assert.throws(() => synthFromRecipe({ kind: 'nope' } as unknown as SynthRecipe), /unknown; use fm6 or subtractive/)
   assert.ok(defaultPlantThreads() >= 1)
-  assert.equal(createPooledPlant(recipes[1]!).threads, defaultPlantThreads())
+  const plant = createPooledPlant(recipes[1]!)
+  assert.equal(plant.threads, defaultPlantThreads())
+  void plant.dispose()
 })
 
 test('a process with a live pool exits on its own (workers are unref\'d), and inside a worker the default is 1', () => {
