@@ -60,16 +60,15 @@ for (const { name, plant, seed, choice } of cases) {
   })
 }
 
-test('a short controller run on the ort plant ends as well as on the ts plant (same seed, same start)', async () => {
+for (const [plantId, choice] of [['fm6', { algorithm: 5 }], ['subtractive', { filter: 'ladder' }]] as const) test(`${plantId}: a short controller run on the ort plant ends as well as on the ts plant (same seed, same start)`, async () => {
   const { createPlantForBackend } = await import('../../main/backends/create-backend.ts')
   const { createPlantProblem } = await import('../../main/engine/plant-problem.ts')
   const { runController } = await import('../../main/engine/run-controller.ts')
   const { prepareTarget } = await import('../../main/dsp/loss.ts')
   const ctx: RenderContext = { sampleRate: 16000, numSamples: 3200, note: 60, velocity: 100, holdSec: 0.15 }
   const rng = createRng(5)
-  const choice = { algorithm: 5 }
   // The target is the plant's own render at a random θ*, so a good run gets close to zero.
-  const reference = createPlantForBackend('ts', 'fm6', { features: prepareTarget(new Float32Array(ctx.numSamples).fill(0.1), ctx.sampleRate), audio: new Float32Array(ctx.numSamples).fill(0.1) }, choice)
+  const reference = createPlantForBackend('ts', plantId, { features: prepareTarget(new Float32Array(ctx.numSamples).fill(0.1), ctx.sampleRate), audio: new Float32Array(ctx.numSamples).fill(0.1) }, choice)
   const p = reference.params.length
   const thetaStar = Float32Array.from({ length: p }, () => 0.2 + 0.6 * rng.next())
   const targetAudio = new Float32Array(ctx.numSamples)
@@ -78,7 +77,7 @@ test('a short controller run on the ort plant ends as well as on the ts plant (s
   const theta0 = Float32Array.from(thetaStar, (x) => Math.min(1, Math.max(0, x + 0.1 * (rng.next() - 0.5))))
   const best: Record<string, { initial: number; final: number }> = {}
   for (const kind of ['ts', 'ort'] as const) {
-    const plant = createPlantForBackend(kind, 'fm6', { features, audio: targetAudio }, { ...choice, threads: 1 })
+    const plant = createPlantForBackend(kind, plantId, { features, audio: targetAudio }, { ...choice, threads: 1 })
     const problem = createPlantProblem(plant, ctx, features)
     const initial = problem.evaluate(theta0, 1, null)[0]!.loss
     const run = await runController(problem, theta0.slice(), { seconds: 600, maxSteps: 30 })
