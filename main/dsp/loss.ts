@@ -17,6 +17,9 @@
 //             over FFT sizes, as in DDSP / Parallel WaveGAN. Dominated by loud bins; off by default.
 // A term whose weight is 0 is neither computed nor listed in `terms`.
 // Framing: each FFT size hops by max(hopSize, fftSize/maxOverlap); frames are centred, zeros outside the signal.
+// Evaluation: every term but stft is a sum over frames of one frame's function, so each resolution runs a frame
+// pair at a time, forward and backward, in cache-sized rows (streamedResolution); with the stft term on, whole
+// spectrograms (wholeSpectrogramPass). Both give the same numbers (tests/unit/dsp/loss.test.ts).
 import { createStftLayout, framePairBackward, framePairBandBackward, framePairPower, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
 import { applyMel, applyMelTranspose, melFilterbank, type MelFilterbank } from './mel.ts'
 import { createSpectralStatsCache, spectralStats, spectralStatsBackward, type BandGradient, type SpectralStatsCache, type SpectralStatTracks } from './spectral-stats-fused.ts'
@@ -32,8 +35,9 @@ export interface LossConfig {
    * read literally). Kept at 4 because the controller needs ≥ 200 loss+gradient steps a second and hop 256
    * at 4096 points cannot give that: measured for 1 s at 16 kHz, CPU time per call on the shared 2-core
    * machine (npm run bench -- grad / loss), FFTs by fft.js:
-   *   maxOverlap 4 (16 frames at 4096):         loss+grad 4.1 ms, fm6 plant step 5.5 ms ≈ 182 steps/s
-   *   Infinity (63 frames at 4096, hop 256):    loss+grad 9.2 ms, fm6 plant step 10.6 ms ≈ 95 steps/s
+   *   maxOverlap 4 (16 frames at 4096):         loss+grad 3.4 ms, fm6 plant step 4.9 ms ≈ 206 steps/s
+   *   Infinity (63 frames at 4096, hop 256):    loss+grad 7.7 ms, fm6 plant step 9.2 ms ≈ 108 steps/s
+   * (after streaming the loss a frame pair at a time; before it, 4.1 / 5.5 ms and 9.2 / 10.6 ms).
    * A 4096-point Hann window at
    * hop 256 is 16× oversampled in time, adding little information for 4× the 4096-point work. Revisit if the
    * loss gets another 2× faster.
