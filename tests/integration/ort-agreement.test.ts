@@ -89,3 +89,32 @@ for (const [plantId, choice] of [['fm6', { algorithm: 5 }], ['subtractive', { fi
   // Within noise: float32 differences let the trajectories part after a few steps.
   assert.ok(best.ort!.final <= 1.25 * best.ts!.final + 0.01, `ort ended at ${best.ort!.final}, ts at ${best.ts!.final}`)
 })
+
+test('fm6 full graph: a chaotic-feedback candidate whose float32 adjoint overflows is redone hybrid and equals ts', async () => {
+  const { createOrtPlant } = await import('../../main/backends/ort/ort-backend.ts')
+  const { synthSource } = await import('../../main/backends/create-backend.ts')
+  const { prepareTarget } = await import('../../main/dsp/loss.ts')
+  const ctx: RenderContext = { sampleRate: 22050, numSamples: 22050, note: 60, velocity: 100, holdSec: 0.6 }
+  const ts = await createBackend('ts', 'fm6', { algorithm: 5 })
+  const p = ts.params.length
+  // Row 26 of seed 7 (as bench backends draws θ) has feedback θ 0.99: its exact adjoint passes 3e38 within the
+  // second. Rows 24 and 25 are ordinary.
+  const rng = createRng(7)
+  const rows = Float32Array.from({ length: 32 * p }, () => rng.next()).slice(24 * p, 27 * p)
+  const audio = Float32Array.from({ length: ctx.numSamples }, (_, n) => 0.3 * Math.exp((-3 * n) / ctx.sampleRate) * Math.sin((2 * Math.PI * 262 * n) / ctx.sampleRate))
+  const gTs = new Float32Array(3 * p)
+  const lTs = await ts.lossAndGrad(rows, 3, ctx, await ts.prepareTarget(audio, ctx.sampleRate), gTs)
+  const plant = createOrtPlant(synthSource('fm6', { algorithm: 5 }), { threads: 1 })
+  assert.equal(plant.mode, 'full-graph')
+  const features = prepareTarget(audio, ctx.sampleRate)
+  plant.registerTarget(features, audio)
+  const g = new Float32Array(3 * p)
+  const l = plant.lossAndGrad(rows, 3, ctx, features, g)
+  assert.equal(plant.fallbacks, 1)
+  assert.ok(g.every(Number.isFinite))
+  for (let b = 0; b < 3; b++) assert.ok(Math.abs(l[b]!.loss - lTs[b]!.loss) <= 1e-4 * lTs[b]!.loss, `candidate ${b}: ${l[b]!.loss} vs ${lTs[b]!.loss}`)
+  const a = gradientAgreement(ts.params, g.subarray(2 * p), gTs.subarray(2 * p))
+  assert.ok(a.grad <= AGREEMENT_TOLERANCE.grad && a.pitch <= AGREEMENT_TOLERANCE.pitchGrad, `the redone candidate: ${JSON.stringify(a)}`)
+  plant.dispose()
+  await ts.dispose()
+})

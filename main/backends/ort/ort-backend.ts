@@ -43,6 +43,8 @@ export interface OrtPlant extends Plant {
   readonly provider: ExecutionProvider
   /** What runs in ORT: the whole θ → loss, ∂loss/∂θ ('full-graph') or the loss only ('hybrid'). */
   readonly mode: OrtMode
+  /** full-graph: candidates redone in the hybrid mode so far because their float32 reverse pass overflowed. */
+  readonly fallbacks: number
   /** Tells the plant which audio a TargetFeatures (from main/dsp/loss.ts prepareTarget) was made from. */
   registerTarget(target: TargetFeatures, audio: Float32Array): void
   /** Losses without the reverse pass (its own session, about a third of the work of lossAndGrad). */
@@ -71,6 +73,7 @@ export function createOrtPlant(source: SynthSource, options: BackendOptions = {}
   const audioGraph: AudioGraph | null = options.ortMode === 'hybrid' ? null : source.audioGraph ?? null
   const mode: OrtMode = audioGraph ? 'full-graph' : 'hybrid'
   const trains = new Map<string, SyncSession>()
+  let fallbacks = 0
 
   // One session per (chunk, render context, loss config): note, velocity and hold are constants of the graph.
   const trainFor = (size: number, ctx: RenderContext, config: LossConfig, withGrad: boolean): SyncSession => {
@@ -95,11 +98,6 @@ export function createOrtPlant(source: SynthSource, options: BackendOptions = {}
       const out = session.run({ theta: thetaT, ...tensors.feeds }, into)
       const terms = out.terms!.data
       out.loss!.data.forEach((loss, b) => results.push({ loss, terms: Object.fromEntries(names.map((n, t) => [n, terms[b * names.length + t]!])) }))
-    }
-    if (gradOut) {
-      for (let i = 0; i < batch * p; i++) {
-        if (!Number.isFinite(gradOut[i]!)) throw new RangeError(`∂loss/∂θ for "${params[i % p]!.id}" (candidate ${Math.floor(i / p)}) is ${gradOut[i]}; the render overflowed — this θ point is invalid, reset the candidate`)
-      }
     }
     return results
   }
@@ -153,13 +151,23 @@ export function createOrtPlant(source: SynthSource, options: BackendOptions = {}
     }
     if (gradOut && gradOut.length < batch * p) throw new RangeError(`gradOut has ${gradOut.length} values but batch ${batch} × ${p} parameters are needed`)
     const tensors = tensorsFor(target)
-    if (audioGraph) {
-      const results = evaluateFullGraph(theta, batch, ctx, target, tensors, gradOut)
-      results.forEach((r, b) => {
-        if (!Number.isFinite(r.loss)) throw new RangeError(`loss of candidate ${b} is ${r.loss}; check the target and θ`)
-      })
-      return results
+    if (!audioGraph) return evaluateHybrid(theta, batch, ctx, target, tensors, gradOut)
+    const results = evaluateFullGraph(theta, batch, ctx, target, tensors, gradOut)
+    // A candidate whose float32 reverse pass overflowed (chaotic FM feedback: the exact adjoint grows
+    // exponentially backwards in time and passes 3e38 within a second) is redone in the hybrid mode, whose
+    // TypeScript backward clips that adjoint (main/dsp/blocks/fm-operator.ts, FEEDBACK_ADJOINT_LIMIT): the same
+    // answer the ts backend gives.
+    for (let b = 0; b < batch; b++) {
+      const row = gradOut?.subarray(b * p, (b + 1) * p)
+      if (Number.isFinite(results[b]!.loss) && (!row || row.every(Number.isFinite))) continue
+      fallbacks++
+      results[b] = evaluateHybrid(theta.subarray(b * p, (b + 1) * p), 1, ctx, target, tensors, row ?? null)[0]!
     }
+    return results
+  }
+
+  function evaluateHybrid(theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, tensors: OrtTarget, gradOut: Float32Array | null): CandidateLoss[] {
+    const n = ctx.numSamples
     renderBatch(theta, batch, ctx)
     const results: CandidateLoss[] = []
     for (let start = 0; start < batch; start += ORT_MAX_CHUNK) {
@@ -189,6 +197,9 @@ export function createOrtPlant(source: SynthSource, options: BackendOptions = {}
     params,
     provider,
     mode,
+    get fallbacks() {
+      return fallbacks
+    },
     registerTarget: (target, targetAudio) => {
       if (targetAudio.length !== target.numSamples) throw new RangeError(`target audio has ${targetAudio.length} samples but its features were made from ${target.numSamples}`)
       audios.set(target, targetAudio)
