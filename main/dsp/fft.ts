@@ -68,6 +68,12 @@ export interface RealFftPlan {
    * finishes each pair before the next, as the loss does.
    */
   forwardPairPowerKept(pair: Float64Array, power: Float64Array, offset1: number, offset2: number): void
+  /**
+   * `forwardPairPowerKept` followed by a filterbank given by run (MelFilterbank.byBin: bins runs[b] ..
+   * runs[b + 1] − 1 feed band b with lo[k] and band b + 1 with hi[k]), without storing the power: the band
+   * sums of frame 1 go to gradBand-shaped mel[m1 + b], frame 2 to mel[m2 + b]. The same sums as applyMel.
+   */
+  forwardPairBandsKept(pair: Float64Array, runs: Int32Array, lo: Float64Array, hi: Float64Array, mel: Float64Array, m1: number, m2: number): void
   /** `powerBackwardPairRaw` of the pair `forwardPairPowerKept` left in the plan: the same numbers. */
   powerBackwardPairKept(gradPower: Float64Array, offset1: number, offset2: number): Float64Array
   /**
@@ -285,6 +291,51 @@ function createPlan(size: number): RealFftPlan {
       power[offset2 + k] = re2 * re2 + im2 * im2
     }
   }
+  const forwardPairBandsKept = (pair: Float64Array, runs: Int32Array, lo: Float64Array, hi: Float64Array, mel: Float64Array, m1: number, m2: number): void => {
+    fft.transform(kept, pair)
+    const bands = runs.length - 1
+    let carry1 = 0
+    let carry2 = 0
+    for (let b = 0; b + 1 < bands; b++) {
+      let lo1 = carry1
+      let hi1 = 0
+      let lo2 = carry2
+      let hi2 = 0
+      for (let k = runs[b]!, e = runs[b + 1]!; k < e; k++) {
+        // each bin's power exactly as forwardPairPowerKept computes it
+        let p1: number
+        let p2: number
+        if (k === 0) {
+          p1 = kept[0]! * kept[0]!
+          p2 = kept[1]! * kept[1]!
+        } else {
+          const j = 2 * (size - k)
+          const zr = kept[2 * k]!
+          const zi = kept[2 * k + 1]!
+          const wr = kept[j]!
+          const wi = kept[j + 1]!
+          const re1 = 0.5 * (zr + wr)
+          const im1 = 0.5 * (zi - wi)
+          const re2 = 0.5 * (zi + wi)
+          const im2 = 0.5 * (wr - zr)
+          p1 = re1 * re1 + im1 * im1
+          p2 = re2 * re2 + im2 * im2
+        }
+        const wl = lo[k]!
+        const wh = hi[k]!
+        lo1 += wl * p1
+        hi1 += wh * p1
+        lo2 += wl * p2
+        hi2 += wh * p2
+      }
+      mel[m1 + b] = lo1
+      mel[m2 + b] = lo2
+      carry1 = hi1
+      carry2 = hi2
+    }
+    mel[m1 + bands - 1] = carry1
+    mel[m2 + bands - 1] = carry2
+  }
   /** Fills pairIn from the kept transform and per-bin gradients g1(k), g2(k); the caller transforms it. */
   const packKept = (k: number, g1: number, g2: number): void => {
     const j = 2 * (size - k)
@@ -349,6 +400,6 @@ function createPlan(size: number): RealFftPlan {
 
   return {
     size, forward, adjoint, powerBackward, pairInput, forwardPair, forwardPairPower, powerBackwardPair, powerBackwardPairRaw, bandBackwardPairRaw,
-    forwardPairPowerKept, powerBackwardPairKept, bandBackwardPairKept,
+    forwardPairPowerKept, forwardPairBandsKept, powerBackwardPairKept, bandBackwardPairKept,
   }
 }

@@ -20,7 +20,7 @@
 // Evaluation: every term but stft is a sum over frames of one frame's function, so each resolution runs a frame
 // pair at a time, forward and backward, in cache-sized rows (streamedResolution); with the stft term on, whole
 // spectrograms (wholeSpectrogramPass). Both give the same numbers (tests/unit/dsp/loss.test.ts).
-import { createStftLayout, framePairBackward, framePairBandBackward, framePairPower, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
+import { createStftLayout, framePairBackward, framePairBandBackward, framePairMel, framePairPower, powerSpectrogram, powerSpectrogramBackward, spectrumViews, type StftLayout } from './stft.ts'
 import { applyMel, applyMelTranspose, melFilterbank, type MelFilterbank } from './mel.ts'
 import { createSpectralStatsCache, spectralStats, spectralStatsBackward, type BandGradient, type SpectralStatsCache, type SpectralStatTracks } from './spectral-stats-fused.ts'
 
@@ -338,11 +338,15 @@ function streamedResolution(audio: Float32Array, target: TargetFeatures, state: 
   const melBase: BandGradient | null = withMel && withStats && melMap !== null && melMap.runs !== null
     ? { band: melMap.band, runs: melMap.runs, lo: melMap.weightLo, hi: melMap.weightHi, gradBand: pair.gradMel, bands }
     : null
+  // log-mel alone by run: a pair's mel comes straight from its transform, no power rows
+  const melRuns = byBin !== null ? byBin.runs : null
   for (let f = 0; f < frames; f += 2) {
-    const count = framePairPower(audio, layout, f, pair.spectrum1, pair.power)
+    const direct = melRuns !== null && f + 1 < frames
+    const count = direct ? 2 : framePairPower(audio, layout, f, pair.spectrum1, pair.power)
+    if (direct) framePairMel(audio, layout, f, melRuns, byBin!.weightLo, byBin!.weightHi, pair.mel, bands)
     if (wantGrad && !withMel) pair.gradPower.fill(0)
     if (withMel) {
-      applyMel(bank, pair.power, count, pair.mel)
+      if (!direct) applyMel(bank, pair.power, count, pair.mel)
       const t = f * bands
       for (let i = 0; i < count * bands; i++) {
         const q = pair.mel[i]! + logEps

@@ -191,6 +191,15 @@ export function framePairPower(audio: Float32Array, layout: StftLayout, f: numbe
   return 1
 }
 
+/**
+ * framePairPower for a pair (f + 1 < frames) followed by applyMel of a filterbank given by run
+ * (MelFilterbank.byBin.runs) without storing the power: mel rows 0 and 1 (bands each), the same numbers.
+ */
+export function framePairMel(audio: Float32Array, layout: StftLayout, f: number, runs: Int32Array, lo: Float64Array, hi: Float64Array, mel: Float64Array, bands: number): void {
+  loadPair(audio, layout, f, layout.pairBuf)
+  layout.plan.forwardPairBandsKept(layout.pairBuf, runs, lo, hi, mel, 0, bands)
+}
+
 /** Backward of framePairPower: ADDS ∂L/∂audio of the `count` frames from f, given ∂L/∂power in rows 0 and 1. */
 export function framePairBackward(layout: StftLayout, f: number, count: number, spectrum1: Float64Array, gradPower: Float64Array, gradAudio: Float32Array | Float64Array): void {
   const { bins, plan, frameBuf } = layout

@@ -1,7 +1,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { getRealFftPlan } from '../../../main/dsp/fft.ts'
-import { applyMelTranspose, melFilterbank } from '../../../main/dsp/mel.ts'
+import { applyMel, applyMelTranspose, melFilterbank } from '../../../main/dsp/mel.ts'
 import { createRng } from '../../../main/common/rng.ts'
 
 function naiveDft(x: Float64Array): Float64Array {
@@ -186,6 +186,12 @@ test('bandBackwardPairRaw equals powerBackwardPairRaw of the mel transpose, bit 
     const keptPower = new Float64Array(2 * bins)
     plan.forwardPairPowerKept(pair.slice(), keptPower, 0, bins)
     assert.deepEqual(keptPower, wantPower)
+    // the bands straight from the transform: applyMel's sums of that power
+    const wantMel = new Float64Array(2 * bank.bands)
+    applyMel(bank, wantPower, 2, wantMel)
+    const gotMel = new Float64Array(2 * bank.bands).fill(NaN)
+    plan.forwardPairBandsKept(pair.slice(), map.runs!, map.weightLo, map.weightHi, gotMel, 0, bank.bands)
+    assert.deepEqual(gotMel, wantMel, `bands n=${n}`)
     assert.deepEqual(plan.powerBackwardPairKept(gradPower, 0, bins).slice(), wantRaw)
     assert.deepEqual(plan.bandBackwardPairKept(map.band, map.weightLo, map.weightHi, gradMel, 0, bank.bands).slice(), wantBand)
     assert.ok(map.runs !== null)
