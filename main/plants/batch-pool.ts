@@ -34,7 +34,7 @@ export function synthFromRecipe(recipe: SynthRecipe): DifferentiableSynth {
 export interface PoolOptions {
   /**
    * Threads that compute a batch, the calling one included (1 = no pool, every batch serial). Default:
-   * os.availableParallelism() on the main thread, 1 inside a worker thread.
+   * os.availableParallelism() on the main thread (AEDDSP_PLANT_THREADS overrides it), 1 inside a worker thread.
    */
   threads?: number
   /** Longest wait for the workers of one batch (startup included) before the pool is closed, ms. Default 120000. */
@@ -49,9 +49,19 @@ export interface PooledPlant extends Plant {
   dispose(): Promise<void>
 }
 
-/** The default pool size: every core on the main thread, none inside a worker (see the file comment). */
+/**
+ * The default pool size: every core on the main thread (or AEDDSP_PLANT_THREADS, an integer ≥ 1, to cap it),
+ * none inside a worker (see the file comment).
+ */
 export function defaultPlantThreads(): number {
-  return isMainThread ? Math.max(1, availableParallelism()) : 1
+  if (!isMainThread) return 1
+  const env = process.env.AEDDSP_PLANT_THREADS
+  if (env !== undefined && env !== '') {
+    const n = Number(env)
+    if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`AEDDSP_PLANT_THREADS=${env} must be an integer ≥ 1 (1 = no pool)`)
+    return n
+  }
+  return Math.max(1, availableParallelism())
 }
 
 const MAX_TERMS = 6 // logMel, centroid, rolloff, flatness, peakiness, stft

@@ -166,7 +166,7 @@ test('pooled plant: bad options are refused; the default is every core on the ma
   void plant.dispose()
 })
 
-test('a process with a live pool exits on its own (workers are unref\'d), and inside a worker the default is 1', () => {
+test('a process with a live pool exits on its own (workers are unref\'d); AEDDSP_PLANT_THREADS sets the default, inside a worker it is 1', () => {
   const pool = new URL('../../../main/plants/batch-pool.ts', import.meta.url).href
   const loss = new URL('../../../main/dsp/loss.ts', import.meta.url).href
   // a worker has no TypeScript loader of its own: it registers tsx first (as the pool's own workers do)
@@ -192,12 +192,16 @@ test('a process with a live pool exits on its own (workers are unref\'d), and in
   writeFileSync(file, script)
   try {
     // no dispose() in the child: it must still exit, well before the timeout
-    const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60_000 })
+    const env = { ...process.env, AEDDSP_PLANT_THREADS: '3' }
+    const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60_000, env })
     assert.equal(run.status, 0, run.stderr)
     const result = JSON.parse(run.stdout.trim().split('\n').pop()!)
     assert.equal(result.candidates, 2)
-    assert.ok(result.main >= 1)
-    assert.equal(result.inner, 1)
+    assert.equal(result.main, 3, 'AEDDSP_PLANT_THREADS sets the main-thread default')
+    assert.equal(result.inner, 1, 'and never the default inside a worker')
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, AEDDSP_PLANT_THREADS: 'many' } })
+    assert.notEqual(bad.status, 0)
+    assert.match(bad.stderr, /AEDDSP_PLANT_THREADS=many must be an integer ≥ 1/)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
