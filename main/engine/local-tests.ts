@@ -16,7 +16,11 @@ export interface LocalTestConfig {
   coordinates: number
   coordinateScale: number // std of a coordinate move (times the per-group RMS)
   coordinateShare: number // fraction of the copies that make coordinate moves; the others move every parameter
-  /** Fraction of the copies that make a kick (Problem.proposeKick: an operator switched on or off) instead. */
+  /**
+   * Fraction of the copies that make a kick (Problem.proposeKick: an operator switched on or off) instead. 0 by
+   * default: at 0.34 the median exported distance on 16 FluidR3 targets × 2 seeds (2 s CPU) was 0.110 against
+   * 0.097 (kicks were accepted in 2 % of the tests; they took copies from coordinate and global moves).
+   */
   kickShare: number
   scale: number // std of the all-parameter perturbation, in normalised θ units (times the per-group RMS)
   /**

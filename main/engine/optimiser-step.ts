@@ -81,10 +81,11 @@ export function applyUpdate(
   groups: Int32Array,
   mask: Uint8Array,
   rng: Rng | null,
+  shape: Float32Array | null = null, // optional per-parameter factor on the dither
 ): void {
   for (let i = 0; i < theta.length; i++) {
     if (!mask[i]) continue
-    const noise = rng && sigma > 0 ? sigma * rms[groups[i]!]! * rng.normal() : 0
+    const noise = rng && sigma > 0 ? sigma * rms[groups[i]!]! * (shape ? shape[i]! : 1) * rng.normal() : 0
     const next = theta[i]! - update[i]! + noise
     theta[i] = next < 0 ? 0 : next > 1 ? 1 : next
   }

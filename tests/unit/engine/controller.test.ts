@@ -88,3 +88,33 @@ test('dither decay: σ follows a cosine envelope over the run, full at the start
   const plain = new Controller(problem, Float32Array.from([0.5, 0.5]), { ...DEFAULT_CONTROLLER_CONFIG, localTests: null })
   assert.ok(plain.step(1).sigma > 0, 'without decay σ stays on at the end')
 })
+
+test('ditherDeadBoost multiplies the dither only on parameters whose gradient stays ~0', () => {
+  // θ0 has a live gradient (a bowl), θ1 none at all: without the boost both get the same tiny σ0 noise.
+  const problem = {
+    dim: 2,
+    groups: new Int32Array(2),
+    evaluate: (theta: Float32Array, batch: number, grad: Float32Array | null) => {
+      if (grad) for (let b = 0; b < batch; b++) {
+        grad[2 * b] = 2 * (theta[2 * b]! - 0.5)
+        grad[2 * b + 1] = 0
+      }
+      return Array.from({ length: batch }, (_, b) => ({ loss: (theta[2 * b]! - 0.5) ** 2 + 1, terms: {} }))
+    },
+  }
+  const travel = (boost: number) => {
+    const controller = new Controller(problem, Float32Array.from([0.5, 0.5]), { ...DEFAULT_CONTROLLER_CONFIG, localTests: null, adaptive: false, ditherDeadBoost: boost })
+    let path = 0
+    // |∂ℓ/∂θ| is an EMA starting at 1 (decay 0.8): it falls below DEAD_GRADIENT = 1e-7 after ~72 steps.
+    for (let t = 0; t < 160; t++) {
+      const before = controller.theta[1]!
+      controller.step()
+      if (t >= 100) path += Math.abs(controller.theta[1]! - before)
+    }
+    return path
+  }
+  const plain = travel(1)
+  const boosted = travel(20)
+  assert.ok(plain > 0, 'σ0 dither moves the dead parameter a little')
+  assert.ok(boosted > 10 * plain, `dead parameter travelled ${boosted} boosted against ${plain}`)
+})

@@ -51,3 +51,14 @@ test('reset forgets the trend', () => {
   assert.equal(state.lossEma, 7)
   assert.equal(state.deltaLoss, 0)
 })
+
+test('plateauNoise: a flat but noisy loss is a plateau only when the band follows the noise', () => {
+  const rng = createRng(5)
+  const noisy = Array.from({ length: 60 }, () => 1 + 0.02 * rng.normal())
+  const plateaus = (plateauNoise: number) => {
+    const signals = new LossSignals({ ...DEFAULT_SIGNAL_CONFIG, plateauNoise })
+    return noisy.map((loss) => signals.push(loss, 0).plateau).filter(Boolean).length
+  }
+  assert.equal(plateaus(0), 0, 'the fixed 1e-3 tolerance never fires on 2 % noise')
+  assert.ok(plateaus(4) > 10, `${plateaus(4)} plateau steps with the noise band`)
+})
