@@ -73,8 +73,8 @@ export function defaultBackendKind(batch: number): BackendKind {
 }
 
 // Measured 25 Nov (resources/plants/README.md, "Measured"): ts ahead of both ort modes at every batch size for
-// both plants (subtractive full graph 0.46–0.57× ts, hybrid 0.54–0.94×; fm6 hybrid 0.72–0.82×), on the wall
-// clock and per CPU-second. Re-measure on the target machine.
+// both plants (subtractive full graph 0.19–0.70× ts, hybrid 0.19–0.94×; fm6 full graph 0.05–0.20×, hybrid
+// 0.59–0.86×), on the wall clock and per CPU-second. Re-measure on the target machine.
 const DEFAULT_BACKEND_BY_BATCH: { upToBatch: number; kind: BackendKind }[] = [
   { upToBatch: 1, kind: 'ts' },
   { upToBatch: 8, kind: 'ts' },
