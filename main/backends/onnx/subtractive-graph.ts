@@ -2,13 +2,14 @@
 // Step for step the same signal chain, so the reverse pass of the graph gives the plant's gradient:
 //   controls (param-scale.ts)      → Clip + Mul/Exp per θ column
 //   wavetable oscillator           → the per-note mix table from its spectrum by one inverse DFT (the TS code
-//                                    sums the same partials with an inverse FFT), read at frac(n·inc)·N by two
-//                                    Gathers and linear interpolation
+//                                    sums the same partials with an inverse FFT) and its differences by another,
+//                                    read at frac(n·inc)·N (phase split for float32) by two Gathers
 //   waveshaper, ADSR, VCA          → elementwise (the ADSR is a closed form of t; t and the key-off time are
 //                                    constants of the render context)
 //   cutoff per control block       → elementwise over [B, blocks]; Clip as the TS clamp (zero gradient clamped)
-//   biquad / ladder IIR            → blockLinearScan (scan-linear.ts): a 64-step intra-block Scan and a
-//                                    345-step inter-block Scan per second at 22050 Hz, not 22050 steps
+//   biquad / ladder IIR            → blockLinearScan (scan-linear.ts): a 256-step intra-chunk Scan and an
+//                                    87-step stitching Scan per second at 22050 Hz, not 22050 steps; the
+//                                    biquad's poles in velocity form (float32)
 // Tables, sizes and the parameter table are imported; the partial amplitudes are read back from the module's
 // own tables (buildWaveTables), so the series is defined once.
 import type { Graph, Value } from './graph.ts'
