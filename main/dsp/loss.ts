@@ -258,6 +258,11 @@ function pairTracks(weights: LossWeights): SpectralStatTracks {
   return { centroid: two('centroid'), rolloff: two('rolloff'), flatness: two('flatness'), peakiness: two('peakiness') }
 }
 
+/** The names lossAndAudioGrad reports in `terms`, in its order: the terms with a non-zero weight. */
+export function lossTermNames(config: LossConfig): string[] {
+  return (['logMel', 'centroid', 'rolloff', 'flatness', 'peakiness', 'stft'] as const).filter((name) => config.weights[name] > 0)
+}
+
 /** The hop (samples) used at `fftSize`: hopSize, raised so overlap stays ≤ maxOverlap. */
 export function resolutionHop(config: LossConfig, fftSize: number): number {
   const maxOverlap = config.maxOverlap ?? DEFAULT_LOSS_CONFIG.maxOverlap!

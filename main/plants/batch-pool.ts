@@ -14,7 +14,7 @@
 // inside a worker thread, so code that already runs plants in many workers (match workers) is not oversubscribed.
 import { availableParallelism } from 'node:os'
 import { MessageChannel, Worker, isMainThread, parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
-import { prepareTarget, targetAudio, type LossConfig, type TargetFeatures } from '../dsp/loss.ts'
+import { lossTermNames, prepareTarget, targetAudio, type LossConfig, type TargetFeatures } from '../dsp/loss.ts'
 import type { DifferentiableSynth } from './differentiable-synth.ts'
 import { createFm6Synth } from './fm6-synth.ts'
 import type { Fm6Structure } from './fm6-controls.ts'
@@ -76,7 +76,7 @@ type PoolMessage =
   | { type: 'drop'; id: number }
   | { type: 'synth'; id: number; recipe: SynthRecipe }
   | { type: 'dropSynth'; id: number }
-  | { type: 'job'; kind: JobKind; synthId: number; first: number; end: number; ctx: RenderContext; targetId: number }
+  | { type: 'job'; kind: JobKind; synthId: number; batch: number; ctx: RenderContext; targetId: number }
 
 /** grad: lossAndGrad; loss: loss without the gradient; render: audio into the shared render buffer */
 type JobKind = 'grad' | 'loss' | 'render'
@@ -88,8 +88,12 @@ interface WorkerInit {
   errors: MessagePort
 }
 
-// control slots: [0] workers still busy with the current batch; [1 + w] worker w posted an error for it
+// control slots: [0] workers still busy with the current batch; [1] the next candidate to claim (every thread
+// takes candidates one at a time, so a thread the OS holds back delays the batch by one candidate at most);
+// [2 + w] 1 + the candidate worker w failed on (0: none), its error posted on the worker's error port
 const PENDING = 0
+const NEXT = 1
+const FAILED = 2
 
 interface PoolWorker {
   worker: Worker
@@ -120,7 +124,7 @@ function acquirePool(threads: number): SharedPool {
   let pool = pools.get(threads)
   if (!pool) {
     pool = {
-      threads, control: new Int32Array(new SharedArrayBuffer(4 * (1 + threads))), workers: [], users: 0, brokenReason: null,
+      threads, control: new Int32Array(new SharedArrayBuffer(4 * (FAILED + threads))), workers: [], users: 0, brokenReason: null,
       theta: new Float32Array(0), grad: new Float32Array(0), losses: new Float64Array(0), audio: new Float32Array(0),
       targetIds: new WeakMap(), targetsSent: [], synthIds: new Map(), synthsSent: [],
     }
@@ -259,41 +263,65 @@ export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}
   }
 
   /**
-   * Runs `kind` over the batch: ranges to the workers, the first range here (localRun), then waits. Throws the
-   * error of the first failing range (as the serial loop would meet it first). Returns the range bounds.
+   * Runs `kind` over the batch on this thread and `parts − 1` workers, each claiming the next candidate until
+   * none is left; localOne(b) computes candidate b here. Throws the error of the lowest failing candidate (the
+   * one the serial loop would meet first). Returns which candidates this thread computed.
    */
-  function runParallel(pool: SharedPool, kind: JobKind, thetaIn: Float32Array, batch: number, parts: number, ctx: RenderContext, target: TargetFeatures | null, localRun: (end: number) => void): number[] {
+  function runParallel(pool: SharedPool, kind: JobKind, thetaIn: Float32Array, batch: number, parts: number, ctx: RenderContext, target: TargetFeatures | null, localOne: (b: number) => void): Uint8Array {
     if (pool.workers.length === 0) startWorkers(pool)
     ensureBuffers(pool, batch * p, batch)
     if (kind === 'render') ensureAudio(pool, batch * ctx.numSamples)
     const sid = synthId(pool)
     const tid = target !== null ? targetId(pool, target) : 0
     pool.theta.set(thetaIn.subarray(0, batch * p))
-    // contiguous ranges, sizes differing by at most one; this thread takes the first
-    const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * batch) / parts))
     const control = pool.control
-    for (let w = 0; w < parts - 1; w++) Atomics.store(control, 1 + w, 0)
+    for (let w = 0; w < parts - 1; w++) Atomics.store(control, FAILED + w, 0)
+    Atomics.store(control, NEXT, 0)
     Atomics.store(control, PENDING, parts - 1)
     for (let w = 0; w < parts - 1; w++) {
-      const msg: PoolMessage = { type: 'job', kind, synthId: sid, first: bounds[w + 1]!, end: bounds[w + 2]!, ctx: { ...ctx }, targetId: tid }
+      const msg: PoolMessage = { type: 'job', kind, synthId: sid, batch, ctx: { ...ctx }, targetId: tid }
       pool.workers[w]!.worker.postMessage(msg)
     }
-    let localError: unknown = null
-    try {
-      localRun(bounds[1]!)
-    } catch (e) {
-      localError = e
+    const mine = new Uint8Array(batch)
+    let failed = batch // lowest failing candidate so far
+    let error: unknown = null
+    for (;;) {
+      const b = Atomics.add(control, NEXT, 1)
+      if (b >= batch) break
+      try {
+        localOne(b)
+        mine[b] = 1
+      } catch (e) {
+        failed = b
+        error = e
+        break
+      }
     }
     waitForWorkers(pool)
-    if (localError !== null) throw localError
-    for (let w = 0; w < parts - 1; w++) if (Atomics.load(control, 1 + w) !== 0) throw workerError(pool, w)
-    return bounds
+    // every flagged worker's message is read (none may linger for a later batch); the lowest candidate wins
+    for (let w = 0; w < parts - 1; w++) {
+      const at = Atomics.load(control, FAILED + w) - 1
+      if (at < 0) continue
+      const e = workerError(pool, w)
+      if (at < failed) {
+        failed = at
+        error = e
+      }
+    }
+    if (error !== null) throw error
+    return mine
   }
 
-  /** The workers' losses and terms for candidates from..end−1, named as this thread's own results. */
-  function collectLosses(pool: SharedPool, results: CandidateLoss[], from: number, end: number): CandidateLoss[] {
-    const names = Object.keys(results[0]!.terms)
-    for (let b = from; b < end; b++) {
+  /** Results in batch order: this thread's own, the workers' from the shared losses. */
+  function collectLosses(pool: SharedPool, target: TargetFeatures, own: (CandidateLoss | undefined)[], batch: number): CandidateLoss[] {
+    const names = lossTermNames(target.config)
+    const results: CandidateLoss[] = []
+    for (let b = 0; b < batch; b++) {
+      const mineResult = own[b]
+      if (mineResult !== undefined) {
+        results.push(mineResult)
+        continue
+      }
       const o = b * LOSS_STRIDE
       const terms: Record<string, number> = {}
       names.forEach((name, t) => (terms[name] = pool.losses[o + 1 + t]!))
@@ -309,19 +337,19 @@ export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}
     checkLossInputs(synth.params, thetaIn, batch, ctx, target, gradOut)
     const use = poolFor(batch)
     if (use === null) return local.lossAndGradRange(thetaIn, 0, batch, ctx, target, gradOut)
-    let results: CandidateLoss[] = []
-    const bounds = runParallel(use, 'grad', thetaIn, batch, Math.min(threads, batch), ctx, target, (end) => (results = local.lossAndGradRange(thetaIn, 0, end, ctx, target, gradOut)))
-    gradOut.set(use.grad.subarray(bounds[1]! * p, batch * p), bounds[1]! * p)
-    return collectLosses(use, results, bounds[1]!, batch)
+    const own: (CandidateLoss | undefined)[] = []
+    const mine = runParallel(use, 'grad', thetaIn, batch, Math.min(threads, batch), ctx, target, (b) => (own[b] = local.lossAndGradRange(thetaIn, b, b + 1, ctx, target, gradOut)[0]))
+    for (let b = 0; b < batch; b++) if (!mine[b]) gradOut.set(use.grad.subarray(b * p, (b + 1) * p), b * p)
+    return collectLosses(use, target, own, batch)
   }
 
   function lossOnly(thetaIn: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures): CandidateLoss[] {
     checkLossInputs(synth.params, thetaIn, batch, ctx, target, null)
     const use = poolFor(batch)
     if (use === null) return local.lossRange(thetaIn, 0, batch, ctx, target)
-    let results: CandidateLoss[] = []
-    const bounds = runParallel(use, 'loss', thetaIn, batch, Math.min(threads, batch), ctx, target, (end) => (results = local.lossRange(thetaIn, 0, end, ctx, target)))
-    return collectLosses(use, results, bounds[1]!, batch)
+    const own: (CandidateLoss | undefined)[] = []
+    runParallel(use, 'loss', thetaIn, batch, Math.min(threads, batch), ctx, target, (b) => (own[b] = local.lossRange(thetaIn, b, b + 1, ctx, target)[0]))
+    return collectLosses(use, target, own, batch)
   }
 
   function render(thetaIn: Float32Array, batch: number, ctx: RenderContext, out: Float32Array): void {
@@ -329,8 +357,8 @@ export function createPooledPlant(recipe: SynthRecipe, options: PoolOptions = {}
     const use = poolFor(batch)
     if (use === null) return local.renderRange(thetaIn, 0, batch, ctx, out)
     const n = ctx.numSamples
-    const bounds = runParallel(use, 'render', thetaIn, batch, Math.min(threads, batch), ctx, null, (end) => local.renderRange(thetaIn, 0, end, ctx, out))
-    out.set(use.audio.subarray(bounds[1]! * n, batch * n), bounds[1]! * n)
+    const mine = runParallel(use, 'render', thetaIn, batch, Math.min(threads, batch), ctx, null, (b) => local.renderRange(thetaIn, b, b + 1, ctx, out))
+    for (let b = 0; b < batch; b++) if (!mine[b]) out.set(use.audio.subarray(b * n, (b + 1) * n), b * n)
   }
 
   async function dispose(): Promise<void> {
@@ -383,20 +411,24 @@ function serve(init: WorkerInit): void {
       targets.delete(msg.id)
       targetErrors.delete(msg.id)
     } else if (msg.type === 'job') {
+      let b = -1
       try {
         const evaluator = evaluators.get(msg.synthId)
         if (evaluator === undefined) throw new Error(`plant pool worker ${init.index}: synth ${msg.synthId} was never sent`)
-        if (msg.kind === 'render') evaluator.renderRange(theta, msg.first, msg.end, msg.ctx, audio)
-        else {
-          const target = targets.get(msg.targetId)
-          if (target === undefined) throw targetErrors.get(msg.targetId) ?? new Error(`plant pool worker ${init.index}: target ${msg.targetId} was never sent`)
-          if (msg.kind === 'grad') store(msg.first, evaluator.lossAndGradRange(theta, msg.first, msg.end, msg.ctx, target, grad))
-          else store(msg.first, evaluator.lossRange(theta, msg.first, msg.end, msg.ctx, target))
+        const target = msg.kind === 'render' ? null : targets.get(msg.targetId)
+        if (target === undefined) throw targetErrors.get(msg.targetId) ?? new Error(`plant pool worker ${init.index}: target ${msg.targetId} was never sent`)
+        // claim candidates one at a time until none is left (a failure stops this worker at it)
+        for (b = Atomics.add(control, NEXT, 1); b < msg.batch; b = Atomics.add(control, NEXT, 1)) {
+          if (msg.kind === 'render') evaluator.renderRange(theta, b, b + 1, msg.ctx, audio)
+          else if (msg.kind === 'grad') store(b, evaluator.lossAndGradRange(theta, b, b + 1, msg.ctx, target!, grad))
+          else store(b, evaluator.lossRange(theta, b, b + 1, msg.ctx, target!))
         }
       } catch (e) {
+        // a failure before any claim (a missing synth or target) takes the next candidate as its own
+        if (b < 0 || b >= msg.batch) b = Math.min(Atomics.add(control, NEXT, 1), msg.batch - 1)
         const err = e instanceof Error ? e : new Error(String(e))
         init.errors.postMessage({ name: err.name, message: err.message })
-        Atomics.store(control, 1 + init.index, 1)
+        Atomics.store(control, FAILED + init.index, b + 1)
       } finally {
         Atomics.sub(control, PENDING, 1)
         Atomics.notify(control, PENDING)
