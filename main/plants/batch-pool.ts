@@ -1,6 +1,8 @@
 // A Plant whose batched lossAndGrad spreads the candidates over worker threads and still answers synchronously
-// (the engine calls plants in a plain loop): the calling thread copies θ into shared memory, posts each worker
-// its range of the batch, computes the first range itself and blocks on Atomics.wait until the workers are done.
+// (the engine calls plants in a plain loop): the calling thread copies θ into shared memory, posts the job to
+// the workers, and it and they claim candidates one at a time from a shared counter (Atomics.add) until none is
+// left; then it blocks on Atomics.wait until the workers are done. Each candidate is computed by one thread,
+// whichever, with the same code, so the results do not depend on the split.
 // Each worker holds a synth and loss workspace per plant structure (createSynthEvaluator) and prepares each
 // target from its audio once (prepareTarget is deterministic), so every candidate gets exactly the numbers the
 // serial plant gives it: gradients arrive through a shared Float32Array (the serial path rounds to float32 too),
@@ -10,8 +12,10 @@
 // disposed.
 // render(θ[B]) and lossOnly(θ[B]) (the loss without the gradient: render + lossAndAudioGrad(…, null), the
 // engine's gradient-free batches) are spread the same way.
-// Opt-in: createPooledPlant(recipe, { threads }). The default is every core on the main thread but 1 (no pool)
-// inside a worker thread, so code that already runs plants in many workers (match workers) is not oversubscribed.
+// Opt-in: createPooledPlant(recipe, { threads }). The default is every core on the main thread (capped by
+// AEDDSP_PLANT_THREADS) but 1 (no pool) inside a worker thread, so code that already runs plants in many
+// workers (match workers) is not oversubscribed. A bundled build must ship this module as its own entry: a
+// worker loads the file this code is in.
 import { availableParallelism } from 'node:os'
 import { MessageChannel, Worker, isMainThread, parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
 import { lossTermNames, prepareTarget, targetAudio, type LossConfig, type TargetFeatures } from '../dsp/loss.ts'
