@@ -76,11 +76,28 @@ function writeValueInfo(w: ProtoWriter, v: Value): void {
   )
 }
 
+/**
+ * Nodes that reach an output, and the initializers they read. The reverse pass builds every operand's VJP
+ * and the caller keeps what it needs (e.g. the gradient of one Mul input): the rest would still run in ORT.
+ */
+function liveParts(g: Graph): { nodes: [GraphNode, number][]; initializers: Initializer[] } {
+  const used = new Set(g.outputs.map((v) => v.name))
+  const live: [GraphNode, number][] = []
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const node = g.nodes[i]!
+    if (!node.outputs.some((o) => used.has(o.name))) continue
+    live.push([node, i])
+    for (const v of node.inputs) used.add(v.name)
+  }
+  return { nodes: live.reverse(), initializers: g.initializers.filter((init) => used.has(init.value.name)) }
+}
+
 /** A GraphProto: the model's main graph, or a Scan body (its node names carry the body's prefix). */
 function writeGraph(gw: ProtoWriter, g: Graph, name: string): void {
-  g.nodes.forEach((node, i) => gw.message(GRAPH.node, (nw) => writeNode(nw, node, i, g.prefix)))
+  const { nodes, initializers } = liveParts(g)
+  for (const [node, i] of nodes) gw.message(GRAPH.node, (nw) => writeNode(nw, node, i, g.prefix))
   gw.string(GRAPH.name, name)
-  for (const init of g.initializers) gw.message(GRAPH.initializer, (tw) => writeInitializer(tw, init))
+  for (const init of initializers) gw.message(GRAPH.initializer, (tw) => writeInitializer(tw, init))
   for (const v of g.inputs) gw.message(GRAPH.input, (vw) => writeValueInfo(vw, v))
   for (const v of g.outputs) gw.message(GRAPH.output, (vw) => writeValueInfo(vw, v))
 }
