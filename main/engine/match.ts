@@ -43,8 +43,12 @@ export interface MatchOptions {
   /** Windowed mode (windowed.ts): window length 0.25..1 s; samples up to MAX_WINDOWED_SEC are matched. */
   windowSec?: number
   hopSec?: number // default windowSec / 2
-  /** Cap on the optimise phase's controller steps (whole-sample mode): the same work on any machine (tests). */
+  /**
+   * Caps on the optimise phase's controller steps (whole-sample mode) and on the polish's reference renders: with
+   * both (and one algorithm) a match does the same work on any machine; `seconds` then only bounds it (tests).
+   */
   maxSteps?: number
+  polishEvaluations?: number
 }
 
 export interface MatchProgress {
@@ -201,9 +205,9 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     winner.problem.plant.render(winner.theta, 1, ctx, plantAudio)
     const plantDistance = logMelDistance(plantAudio, target.samples, target.sampleRate)
     const quantised = fm6ToVoice(winner.theta, winner.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
-    // With a step cap the optimiser may finish early; the polish then keeps its own share instead of the rest.
-    const polishSec = Math.max(0.2, options.maxSteps === undefined ? options.seconds - elapsed() : Math.min(options.seconds - elapsed(), POLISH_SHARE * options.seconds))
-    const polished = await polishVoice(quantised, reference, polishSec, { seed, lockedParams: lockedPlantIds(options.lockedParams ?? [], winner.problem.plant.params.map((p) => p.id)), signal: options.signal })
+    const polishSec = Math.max(0.2, options.seconds - elapsed())
+    const lockedParams = lockedPlantIds(options.lockedParams ?? [], winner.problem.plant.params.map((p) => p.id))
+    const polished = await polishVoice(quantised, reference, polishSec, { seed, lockedParams, signal: options.signal, maxEvaluations: options.polishEvaluations })
     onProgress?.({ ...lastProgress(trajectory), step: step++, elapsedSec: elapsed(), phase: 'polish', voice: polished.voice, algorithm: winner.structure.algorithm })
 
     const renderSampleRate = options.sampleRate
