@@ -44,10 +44,13 @@ function measure(repeats: number, f: () => void): Timing {
 
 let peakRss = 0
 let peakHeap = 0
+let peakRssSerial = 0 // before the first pool started its workers (each worker thread adds its own heap)
+let poolStarted = false
 function sampleMemory(): void {
   const m = process.memoryUsage()
   peakRss = Math.max(peakRss, m.rss)
   peakHeap = Math.max(peakHeap, m.heapUsed)
+  if (!poolStarted) peakRssSerial = Math.max(peakRssSerial, m.rss)
 }
 
 async function benchPlant(name: string, plant: Plant, recipe: SynthRecipe, threads: number, targetAudio: Float32Array, repeats: number, config: Partial<LossConfig> = {}): Promise<Record<string, number | string>> {
@@ -66,6 +69,7 @@ async function benchPlant(name: string, plant: Plant, recipe: SynthRecipe, threa
   sampleMemory()
   const batch16 = measure(7, () => plant.lossAndGrad(theta16, 16, ctx, target, grad16))
   sampleMemory()
+  poolStarted = true
   const pooled = createPooledPlant(recipe, { threads })
   const poolGrad = new Float32Array(16 * p)
   const pool16 = measure(7, () => pooled.lossAndGrad(theta16, 16, ctx, target, poolGrad))
@@ -145,8 +149,8 @@ export async function run(args: string[]): Promise<unknown> {
   console.log(cols.map((c) => c.padStart(width(c))).join(''))
   for (const r of rows) console.log(cols.map((c) => String(r[c]).padStart(width(c))).join(''))
   console.log(`pool: ${threads} threads (this one included; --threads=N to change), ${availableParallelism()} cores available`)
-  const result = { suite: 'grad', sampleRate: SAMPLE_RATE, seconds: 1, poolThreads: threads, cores: availableParallelism(), rows, peakRssMiB: round(peakRss / 2 ** 20), peakHeapMiB: round(peakHeap / 2 ** 20) }
-  console.log(`peak memory: rss ${result.peakRssMiB} MiB, heap ${result.peakHeapMiB} MiB`)
+  const result = { suite: 'grad', sampleRate: SAMPLE_RATE, seconds: 1, poolThreads: threads, cores: availableParallelism(), rows, peakRssMiB: round(peakRss / 2 ** 20), peakRssSerialMiB: round(peakRssSerial / 2 ** 20), peakHeapMiB: round(peakHeap / 2 ** 20) }
+  console.log(`peak memory: rss ${result.peakRssMiB} MiB (${result.peakRssSerialMiB} MiB before the pool's workers), heap of this thread ${result.peakHeapMiB} MiB`)
   console.log(JSON.stringify(result))
   return result
 }
