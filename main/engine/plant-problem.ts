@@ -21,7 +21,9 @@ const KICK_SILENT_LEVEL = 40
 const COARSE_VALUES = [0.5, ...Array.from({ length: 31 }, (_, i) => i + 1)]
 
 function isStructural(spec: ParamSpec): boolean {
-  return spec.group === 'frequency' && (spec.unit === 'ratio' || spec.unit === 'Hz')
+  // An oscillator pitch in semitones (the subtractive plant) has the same problem: Adam's first steps moved it by
+  // a semitone and the loss jumped (a rollback every ~9 steps on a saw target).
+  return (spec.group === 'frequency' && (spec.unit === 'ratio' || spec.unit === 'Hz')) || spec.unit === 'semitones'
 }
 
 /** Ratio → nearest DX7 (coarse value, fine 0..99). */
@@ -41,6 +43,12 @@ const SPECTRAL_JUMP = 0.3
 
 /** A representable frequency near (or a harmonic jump away from) the current one. */
 function jumpFrequency(spec: ParamSpec, value: number, rng: Rng, spectral: readonly number[]): number {
+  if (spec.unit === 'semitones') {
+    // An octave, a semitone, or a few cents: the front end's key and cents offset usually start it right.
+    const roll = rng.next()
+    const sign = rng.next() < 0.5 ? -1 : 1
+    return value + (roll < 0.2 ? 12 * sign : roll < 0.5 ? sign : 0.08 * rng.normal())
+  }
   if (spec.unit === 'Hz') {
     // Fixed mode: 10^(coarse + fine/100); step the fine part, sometimes a whole decade.
     const log10 = Math.round(Math.log10(Math.max(value, 1)) * 100)

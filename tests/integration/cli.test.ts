@@ -153,8 +153,8 @@ function subtractiveNote(): Uint8Array {
   return encodeWav(audio, ctx.sampleRate, { format: 'pcm16' })
 }
 
-// Stated distance for the subtractive match of its own plant's note: below 0.15 (log-mel L1; the starting grid's
-// best point scores about 0.3 here, a semitone's detuning of a sine ≈ 0.1).
+// Stated distance for the subtractive match of its own plant's note: below 0.05 (log-mel L1; the starting grid's
+// best point scores 0.31 here, a semitone's detuning of a sine ≈ 0.1; measured 0.006..0.007 over seeds 1 and 2).
 test('match --plant subtractive writes a JSON patch, its render and report; .syx is refused', () => {
   const wav = file('sub.wav', subtractiveNote())
   const out = file('sub.json')
@@ -165,7 +165,7 @@ test('match --plant subtractive writes a JSON patch, its render and report; .syx
   const { patch } = parseSubtractivePatch(readFileSync(out, 'utf8'))
   assert.equal(patch.name, 'SUB')
   const distance = Number(/plant render of the exported patch\): ([\d.]+)/.exec(r.stdout)?.[1])
-  assert.ok(distance < 0.15, `distance ${distance}`)
+  assert.ok(distance < 0.05, `distance ${distance}`)
   const report = JSON.parse(readFileSync(join(dir, 'sub-report.json'), 'utf8'))
   assert.equal(report.plant, 'subtractive/biquad')
   assert.ok(Math.abs(report.distance - distance) < 1e-4 && report.trajectory.length > 0)

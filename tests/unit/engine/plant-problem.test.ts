@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { createRng } from '../../../main/common/rng.ts'
 import { prepareTarget } from '../../../main/dsp/loss.ts'
 import { createFm6Plant } from '../../../main/plants/fm6-plant.ts'
+import { createSubtractivePlant } from '../../../main/plants/subtractive-plant.ts'
 import { toNormalised, toPhysical } from '../../../main/plants/param-scale.ts'
 import { createPlantProblem, splitRatio } from '../../../main/engine/plant-problem.ts'
 import { spectralRatios } from '../../../main/engine/partials.ts'
@@ -100,4 +101,26 @@ test('a kick switches a silent operator on at a mid level, or an audible one off
   }
   // INIT VOICE: OP1 at 99, the others at 0.
   assert.ok(on > 30 && off > 3, `on ${on}, off ${off}`)
+})
+
+test('the subtractive pitch is structural: gradients leave it, jumps move it by octaves, semitones or cents', () => {
+  const plant = createSubtractivePlant({ filter: 'biquad' })
+  const samples = bell().subarray(0, RATE / 4)
+  const problem = createPlantProblem(plant, { sampleRate: RATE, numSamples: samples.length, note: 69, velocity: 100, holdSec: 0.2 }, prepareTarget(samples, RATE))
+  const pitch = plant.params.findIndex((p) => p.id === 'pitch')
+  assert.deepEqual([...problem.structural!.keys()].filter((i) => problem.structural![i]), [pitch])
+  const theta = Float32Array.from(plant.params, (p) => toNormalised(p, p.initial))
+  const out = new Float32Array(problem.dim)
+  const rng = createRng(7)
+  const kinds = { octave: 0, semitone: 0, cents: 0 }
+  for (let k = 0; k < 200; k++) {
+    problem.proposeStructural!(theta, rng, out)
+    for (let i = 0; i < problem.dim; i++) if (i !== pitch) assert.equal(out[i], theta[i])
+    const move = Math.abs(toPhysical(plant.params[pitch]!, out[pitch]!))
+    if (Math.abs(move - 12) < 1e-3) kinds.octave++
+    else if (Math.abs(move - 1) < 1e-3) kinds.semitone++
+    else if (move < 0.5) kinds.cents++
+    else assert.fail(`pitch jumped by ${move} semitones`)
+  }
+  assert.ok(kinds.octave > 20 && kinds.semitone > 40 && kinds.cents > 80, JSON.stringify(kinds))
 })
