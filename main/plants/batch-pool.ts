@@ -41,7 +41,10 @@ export interface PoolOptions {
    * os.availableParallelism() on the main thread (AEDDSP_PLANT_THREADS overrides it), 1 inside a worker thread.
    */
   threads?: number
-  /** Longest wait for the workers of one batch (startup included) before the pool is closed, ms. Default 120000. */
+  /**
+   * Longest wait for the workers of one batch (their startup included), ms; past it the batch throws and the
+   * pool is given up (later batches run on the calling thread). Default 120000.
+   */
   timeoutMs?: number
 }
 
@@ -174,7 +177,10 @@ function post(pool: SharedPool, msg: PoolMessage): void {
   for (const w of pool.workers) w.worker.postMessage(msg)
 }
 
-/** The id every worker knows `key` by, sending it (and dropping the oldest beyond `kept`) when new. */
+/**
+ * Keeps `sent` (ids every worker holds, oldest first) up to date for a use of `id`: sends it when new, drops
+ * the oldest beyond `kept`, moves it to the newest place otherwise. Returns the new list.
+ */
 function sendKept(pool: SharedPool, sent: number[], id: number, kept: number, send: () => PoolMessage, drop: (id: number) => PoolMessage): number[] {
   if (sent.includes(id)) return [...sent.filter((s) => s !== id), id]
   post(pool, send())
