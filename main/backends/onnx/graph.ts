@@ -114,6 +114,19 @@ export class Graph {
     return out
   }
 
+  /**
+   * Marks a value as an output under `name` without an Identity node when this graph's own node computes it and
+   * it is not an output yet: the value is renamed (every consumer holds the same Value object, so they follow).
+   * For Scan bodies, where each Identity runs once per iteration. Inputs, constants and repeats get an Identity.
+   */
+  outputInPlace(value: Value, name: string): Value {
+    const producedHere = this.nodes.some((n) => n.outputs.includes(value))
+    if (!producedHere || this.outputs.includes(value)) return this.output(value, name)
+    ;(value as { name: string }).name = name
+    this.outputs.push(value)
+    return value
+  }
+
   constant(data: Float32Array | number[], shape: readonly number[]): Value {
     const array = data instanceof Float32Array ? data : Float32Array.from(data)
     if (array.length !== sizeOf(shape)) throw new RangeError(`constant: ${array.length} values do not fill shape [${shape}]`)
@@ -349,8 +362,8 @@ export class Graph {
       }
     })
     checkBodyScope(body, [...result.states, ...result.outputs], invariants)
-    result.states.forEach((s, i) => body.output(s, `${body.prefix}sOut${i}`))
-    result.outputs.forEach((y, i) => body.output(y, `${body.prefix}y${i}`))
+    result.states.forEach((s, i) => body.outputInPlace(s, `${body.prefix}sOut${i}`))
+    result.outputs.forEach((y, i) => body.outputInPlace(y, `${body.prefix}y${i}`))
     const reverse = spec.reverse ?? false
     const meta: ScanMeta = {
       body, build: spec.body, numStates: spec.states.length, numScanInputs: spec.scanInputs.length,
