@@ -4,7 +4,12 @@
 // finite differences evaluated by onnxruntime.
 import { type Graph, type GraphNode, type ScanMeta, type Value, scanAttrs, sizeOf } from './graph.ts'
 
-type Vjp = (g: Graph, node: GraphNode, dy: Value) => (Value | null)[]
+/** What a Scan's reverse pass hands its body's rules: the adjoint limit for clipAdjoint nodes. */
+interface VjpContext {
+  adjointLimit?: Value
+}
+
+type Vjp = (g: Graph, node: GraphNode, dy: Value, ctx: VjpContext) => (Value | null)[]
 
 /** Sums a broadcast gradient back to the operand's shape (NumPy broadcasting rules in reverse). */
 export function unbroadcast(g: Graph, grad: Value, shape: readonly number[]): Value {
@@ -23,7 +28,12 @@ const ub = (g: Graph, grad: Value, like: Value): Value => unbroadcast(g, grad, l
 const mask = (g: Graph, cond: Value, dy: Value): Value => g.where(cond, dy, 0)
 
 const rules: Record<string, Vjp> = {
-  Identity: (_g, _n, dy) => [dy],
+  Identity: (g, n, dy, ctx) => {
+    const factor = (n.meta as { clipAdjoint?: number }).clipAdjoint
+    if (factor === undefined || !ctx.adjointLimit) return [dy]
+    const limit = g.mul(ctx.adjointLimit, factor)
+    return [g.max(g.min(dy, limit), g.neg(limit))]
+  },
   Add: (g, n, dy) => [ub(g, dy, n.inputs[0]!), ub(g, dy, n.inputs[1]!)],
   Sub: (g, n, dy) => [ub(g, dy, n.inputs[0]!), ub(g, g.neg(dy), n.inputs[1]!)],
   Mul: (g, n, dy) => {
@@ -171,6 +181,19 @@ const rules: Record<string, Vjp> = {
 }
 
 /**
+ * max over iterations (axis 0) of |∂L/∂output| [per trailing index], over all the Scan's float outputs; a
+ * scalar when their slice shapes differ. With no output cotangent: 0, so clipped adjoints vanish (as the TS
+ * clip with no direct gradient).
+ */
+function directMax(g: Graph, dys: Value[]): Value {
+  if (!dys.length) return g.scalar(0)
+  const slice = dys[0]!.shape.slice(1)
+  const same = dys.every((d) => d.shape.length === slice.length + 1 && d.shape.slice(1).every((s, i) => s === slice[i]))
+  const per = dys.map((d) => g.reduceMax(g.abs(d), same ? [0] : d.shape.map((_, i) => i)))
+  return per.reduce((a, b) => g.max(a, b))
+}
+
+/**
  * The VJP of a Scan is a Scan in the opposite direction whose body is the VJP of the forward body. The forward
  * Scan is made to also emit the state entering each iteration (its trajectory); the reverse body rebuilds the
  * forward step from that state and the same slices (one recomputation per iteration, no tape), seeds it with
@@ -197,12 +220,14 @@ function scanVjp(g: Graph, node: GraphNode, dys: (Value | null)[]): (Value | nul
   const fc = cs.flatMap((c, i) => (isFloat(c) ? [i] : []))
   const fo = dys.slice(N, N + O).flatMap((d, i) => (d ? [i] : []))
   const zeros = (v: Value) => g.expand(g.scalar(0), v.shape)
+  const limit = body.nodes.some((n) => (n.meta as { clipAdjoint?: number }).clipAdjoint !== undefined) ? directMax(g, fo.map((o) => dys[N + o]!)) : null
   const back = g.scan({
     states: [...fs.map((i) => dys[i] ?? zeros(states0[i]!)), ...fc.map((k) => zeros(cs[k]!))],
     scanInputs: [...meta.trajectory, ...xs, ...fo.map((o) => dys[N + o]!)],
-    invariants: cs,
+    invariants: limit ? [...cs, limit] : cs,
     reverse: !meta.reverse,
-    body: (b, carry, slices, inv) => {
+    body: (b, carry, slices, invAll) => {
+      const inv = invAll.slice(0, cs.length)
       const sT = slices.slice(0, N)
       const xT = slices.slice(N, N + M)
       const dyT = slices.slice(N + M)
@@ -212,7 +237,7 @@ function scanVjp(g: Graph, node: GraphNode, dys: (Value | null)[]): (Value | nul
         ...fo.map((o, j): [Value, Value] => [step.outputs[o]!, dyT[j]!]),
       ]
       const wrt = [...fs.map((i) => sT[i]!), ...fx.map((i) => xT[i]!), ...fc.map((k) => inv[k]!)]
-      const d = backprop(b, seeds, wrt)
+      const d = backprop(b, seeds, wrt, limit ? { adjointLimit: invAll[cs.length]! } : {})
       const dS = d.slice(0, fs.length)
       const dX = d.slice(fs.length, fs.length + fx.length)
       const dC = d.slice(fs.length + fx.length)
@@ -242,7 +267,7 @@ export function gradients(g: Graph, y: Value, wrt: readonly Value[], seed?: Valu
  * General reverse pass: ∂(Σ_k ⟨seed_k, y_k⟩)/∂wrt for several (y, seed) pairs (a Scan body's states and
  * outputs). A y may itself be one of `wrt` (a pass-through state).
  */
-export function backprop(g: Graph, seeds: readonly (readonly [Value, Value])[], wrt: readonly Value[]): Value[] {
+export function backprop(g: Graph, seeds: readonly (readonly [Value, Value])[], wrt: readonly Value[], ctx: VjpContext = {}): Value[] {
   const needed = new Set<string>(wrt.map((v) => v.name))
   const onPath: GraphNode[] = []
   for (const node of g.nodes) {
@@ -269,7 +294,7 @@ export function backprop(g: Graph, seeds: readonly (readonly [Value, Value])[], 
       if (!dy) continue
       const rule = rules[node.op]
       if (!rule) throw new RangeError(`autodiff: no gradient rule for ${node.op}; add one to main/backends/onnx/autodiff.ts`)
-      dxs = rule(g, node, dy)
+      dxs = rule(g, node, dy, ctx)
     }
     node.inputs.forEach((x, k) => {
       const dx = dxs[k]

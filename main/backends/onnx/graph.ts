@@ -228,6 +228,24 @@ export class Graph {
     return this.node('Where', [cond, va, vb], shape, va.dtype)
   }
 
+  /**
+   * Identity in the forward pass. In reverse mode inside a Scan body, the gradient flowing into it (from this
+   * iteration's outputs and the later iterations together) is clipped to ±factor × the largest |∂L/∂output| of
+   * that Scan (per trailing index, e.g. per candidate): the clip the TypeScript FM backward applies to a chaotic
+   * feedback adjoint (FEEDBACK_ADJOINT_LIMIT, main/dsp/blocks/fm-operator.ts). Outside a Scan: plain identity.
+   */
+  clipAdjoint(x: Value, factor: number): Value {
+    if (!(factor > 0)) throw new RangeError(`clipAdjoint: factor must be > 0, got ${factor}`)
+    return this.node('Identity', [x], x.shape, x.dtype, {}, { clipAdjoint: factor })
+  }
+
+  /** Max over axes (no gradient rule: used by the reverse pass itself). ONNX ReduceMax takes axes as an attribute at opset 17. */
+  reduceMax(x: Value, axes: readonly number[], keepdims = false): Value {
+    const norm = this.normAxes('ReduceMax', x.shape.length, axes).sort((p, q) => p - q)
+    const shape = x.shape.flatMap((d, i) => (norm.includes(i) ? (keepdims ? [1] : []) : [d]))
+    return this.node('ReduceMax', [x], shape, x.dtype, { axes: { kind: 'ints', value: norm }, keepdims: { kind: 'int', value: keepdims ? 1 : 0 } })
+  }
+
   /** Clip to constant bounds. */
   clip(x: Value, lo: number, hi: number): Value {
     return this.node('Clip', [x, this.scalar(lo), this.scalar(hi)], x.shape, x.dtype, {}, { lo, hi })

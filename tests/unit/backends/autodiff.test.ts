@@ -91,6 +91,19 @@ for (const reverse of [false, true]) {
     },
   })
 }
+// clipAdjoint is the identity while the adjoint stays under its limit: exact gradients (the clipping itself is
+// checked against a reference adjoint in scan.test.ts).
+cases.push({
+  name: 'Scan with clipAdjoint under its limit',
+  inputs: [{ shape: [6, 2], values: signed }, { shape: [1], values: () => 0.7 }],
+  build: (g, [x, a]) => g.scan({
+    states: [g.expand(g.scalar(0.1), [2])], scanInputs: [x!], invariants: [a!],
+    body: (b, [y], [xn], [coef]) => {
+      const next = b.clipAdjoint(b.sin(b.add(xn!, b.mul(coef!, y!))), 1e3)
+      return { states: [next], outputs: [next] }
+    },
+  }).outputs[0]!,
+})
 // A body reading a table invariant at a computed index (the oscillator pattern): gradients reach the table.
 // The table is linear in its index, so the interpolation has no kinks for the FD step to cross, and the
 // phase stays below 1 (no wrap jump).

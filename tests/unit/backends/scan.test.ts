@@ -107,3 +107,46 @@ test('Scan: a body that reads an outer value fails at build time, naming it', ()
     /state 0 enters as \[2\]/,
   )
 })
+
+test('Scan reverse mode: clipAdjoint clips the gradient into a chaotic feedback value as the TS FM backward does', async () => {
+  const { gradients } = await import('../../../main/backends/onnx/autodiff.ts')
+  const n = 300, c = 3, factor = 20
+  const xv = randomSignal(5, n)
+  const wv = randomSignal(6, n)
+  const g = new Graph()
+  const x = g.input('x', [n])
+  const coef = g.input('c', [])
+  const { outputs } = g.scan({
+    states: [g.scalar(0)],
+    scanInputs: [x],
+    invariants: [coef],
+    body: (b, [y1], [xn], [cc]) => {
+      const q = b.clipAdjoint(b.sin(b.add(xn!, b.mul(cc!, y1!))), factor)
+      return { states: [q], outputs: [q] }
+    },
+  })
+  const loss = g.reduceSum(g.mul(outputs[0]!, g.constant(wv, [n])), [0])
+  const [dx, dc] = gradients(g, loss, [x, coef])
+  g.output(dx!, 'dx')
+  g.output(dc!, 'dc')
+  g.output(outputs[0]!, 'y')
+  const out = await run(g, { x: [xv, [n]], c: [Float32Array.from([c]), []] })
+  // Reference: the adjoint in float64 along ORT's own trajectory (the forward is chaotic too: float32 and
+  // float64 renders part within a few dozen samples), ȳ clipped to ±factor·max|w| as fm-operator.ts does.
+  const y = Float64Array.from(out.y!)
+  const a = Float64Array.from({ length: n }, (_, i) => xv[i]! + c * (i ? y[i - 1]! : 0))
+  const limit = factor * Math.max(...Array.from(wv, Math.abs))
+  const ga = new Float64Array(n)
+  let gc = 0
+  let clipped = 0
+  for (let i = n - 1; i >= 0; i--) {
+    let gy = wv[i]! + (i + 1 < n ? c * ga[i + 1]! : 0)
+    if (Math.abs(gy) > limit) clipped++
+    gy = Math.max(-limit, Math.min(limit, gy))
+    ga[i] = gy * Math.cos(a[i]!)
+    gc += ga[i]! * (i ? y[i - 1]! : 0)
+  }
+  assert.ok(clipped > 10, `the reference adjoint must hit the limit (it did ${clipped} times)`)
+  assertClose(out.dx!, ga, 2e-3, '∂L/∂x')
+  assert.ok(Math.abs(out.dc![0]! - gc) <= 2e-3 * (1 + Math.abs(gc)), `∂L/∂c = ${out.dc![0]}, expected ${gc}`)
+})
