@@ -32,10 +32,7 @@ import type { ExecutionProvider } from './session.ts'
  * while batch 1 to 8 cost about the same per candidate.
  */
 export const ORT_MAX_CHUNK = 8
-/**
- * Candidates per run in full-graph mode. The plant's Scans cost per iteration whatever the batch (README,
- * "Scan"), so larger chunks amortise them; 32 keeps the loss intermediates within a few hundred MB.
- */
+/** Candidates per run in full-graph mode unless the plant's graph says (plant-graphs.ts, FULL_GRAPH_CHUNK). */
 export const ORT_FULL_GRAPH_MAX_CHUNK = 8
 
 export interface OrtPlant extends Plant {
@@ -90,8 +87,9 @@ export function createOrtPlant(source: SynthSource, options: BackendOptions = {}
   function evaluateFullGraph(theta: Float32Array, batch: number, ctx: RenderContext, target: TargetFeatures, tensors: OrtTarget, gradOut: Float32Array | null): CandidateLoss[] {
     const names = lossTermNames(target.config)
     const results: CandidateLoss[] = []
-    for (let start = 0; start < batch; start += ORT_FULL_GRAPH_MAX_CHUNK) {
-      const size = Math.min(ORT_FULL_GRAPH_MAX_CHUNK, batch - start)
+    const chunk = audioGraph!.maxChunk ?? ORT_FULL_GRAPH_MAX_CHUNK
+    for (let start = 0; start < batch; start += chunk) {
+      const size = Math.min(chunk, batch - start)
       const session = trainFor(size, ctx, target.config, gradOut !== null)
       const thetaT = new ort.Tensor('float32', theta.subarray(start * p, (start + size) * p), [size, p])
       const into = gradOut ? { 'grad.theta': new ort.Tensor('float32', gradOut.subarray(start * p, (start + size) * p), [size, p]) } : undefined
