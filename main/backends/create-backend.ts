@@ -72,9 +72,9 @@ export function defaultBackendKind(batch: number): BackendKind {
   return DEFAULT_BACKEND_BY_BATCH.find((row) => batch <= row.upToBatch)?.kind ?? 'ts'
 }
 
-// Measured 25 Nov 23:03 (resources/plants/README.md, "Measured"): ts ahead of both ort modes at every batch size
-// for both plants on the wall clock (subtractive full graph 0.59–0.75× ts, hybrid 0.73–0.90×; fm6 full graph
-// 0.06–0.24×, hybrid 0.62–0.96×) and per CPU-second. Re-measure on the target machine.
+// Measured 25 Nov 23:15 (resources/plants/README.md, "Measured"): ts ahead of both ort modes at every batch size
+// for both plants on the wall clock (subtractive full graph 0.56–0.77× ts, hybrid 0.75–0.85×; fm6 full graph
+// 0.05–0.33×, hybrid 0.74–0.94×) and per CPU-second. Re-measure on the target machine.
 const DEFAULT_BACKEND_BY_BATCH: { upToBatch: number; kind: BackendKind }[] = [
   { upToBatch: 1, kind: 'ts' },
   { upToBatch: 8, kind: 'ts' },
