@@ -4,6 +4,7 @@ import type { Plant } from '../plants/plant.ts'
 import type { TargetFeatures } from '../dsp/loss.ts'
 import type { Dx7Voice } from '../dx7/voice.ts'
 import { plantFromSynth } from '../plants/plant-adapter.ts'
+import { createPooledPlant, type SynthRecipe } from '../plants/batch-pool.ts'
 import { createTsBackend } from './ts/ts-backend.ts'
 import { createOrtBackend, createOrtPlant } from './ort/ort-backend.ts'
 import { createFm6Synth } from '../plants/fm6-synth.ts'
@@ -23,6 +24,12 @@ export interface PlantChoice {
 }
 
 export const BACKEND_PLANTS = ['fm6', 'subtractive'] as const
+
+/** What a pool worker needs to build the same synth (functions cannot cross threads). */
+function synthRecipe(plantId: string, choice: PlantChoice): SynthRecipe {
+  if (plantId === 'subtractive') return { kind: 'subtractive', options: { filter: choice.filter ?? 'biquad' } }
+  return { kind: 'fm6', structure: { algorithm: choice.algorithm ?? 1, oscModes: choice.oscModes ?? [0, 0, 0, 0, 0, 0], ...(choice.base ? { base: choice.base } : {}) } }
+}
 
 export function synthSource(plantId: string, choice: PlantChoice = {}): SynthSource {
   if (plantId === 'fm6' || plantId === 'fm') {
@@ -47,7 +54,8 @@ export async function createBackend(kind: BackendKind, plantId: string, options:
 
 /**
  * A synchronous Plant on the chosen backend, for the engine's PlantProblem (`match --backend ort`):
- * the ts one is plantFromSynth (what createFm6Plant/createSubtractivePlant build); the ort one needs the
+ * the ts one is plantFromSynth (what createFm6Plant/createSubtractivePlant build), or with options.threads > 1
+ * a pooled plant (main/plants/batch-pool.ts: batches spread over worker threads); the ort one needs the
  * target's audio once, to compute its feature tensors. dispose() releases onnxruntime sessions.
  */
 export function createPlantForBackend(
@@ -57,7 +65,13 @@ export function createPlantForBackend(
   options: BackendOptions & PlantChoice = {},
 ): Plant & { dispose(): void } {
   const source = synthSource(plantId, options)
-  if (kind === 'ts') return { ...plantFromSynth(source.createSynth(), plantId), dispose: () => {} }
+  if (kind === 'ts') {
+    if ((options.threads ?? 1) > 1) {
+      const pooled = createPooledPlant(synthRecipe(plantId, options), { threads: options.threads })
+      return { ...pooled, dispose: () => void pooled.dispose() }
+    }
+    return { ...plantFromSynth(source.createSynth(), plantId), dispose: () => {} }
+  }
   if (kind !== 'ort') throw new RangeError(`backend "${kind as string}" is unknown; use ts or ort`)
   const plant = createOrtPlant(source, options)
   plant.registerTarget(target.features, target.audio)

@@ -11,6 +11,7 @@ import { MAX_INPUT_SEC } from '../engine/match-front-end.ts'
 import { matchSample, type MatchProgress, type MatchResult } from '../engine/match.ts'
 import { matchSubtractive } from '../engine/match-subtractive.ts'
 import { parseBackendKind } from '../backends/create-backend.ts'
+import { defaultPlantThreads } from '../plants/batch-pool.ts'
 import { InputError } from './index.ts'
 import { integerOption } from './options.ts'
 
@@ -39,6 +40,7 @@ interface MatchCliOptions {
   wav?: string
   plot?: string
   window?: string
+  threads: string
   progress: boolean
 }
 
@@ -80,6 +82,15 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
   } catch (error) {
     throw new InputError((error as Error).message)
   }
+  // Batches (local tests, initial grid) spread over worker threads; 'auto' = every core (AEDDSP_PLANT_THREADS
+  // caps it). Default 1: controller steps are batch 1, and on the 2-core development machine an 8 s match made
+  // the same progress either way (527 vs 567 steps, distance 0.044 vs 0.043), for ~60 MB more memory.
+  let threads: number
+  try {
+    threads = opts.threads === 'auto' ? defaultPlantThreads() : integerOption('threads', opts.threads, 1, 64)
+  } catch (error) {
+    throw new InputError((error as Error).message)
+  }
   const windowSec = opts.window === undefined ? undefined : Number(opts.window)
   if (windowSec !== undefined && !(windowSec >= 0.25 && windowSec <= 1)) throw new InputError(`--window ${opts.window} is outside 0.25..1 (seconds)`)
   if (windowSec !== undefined && subtractive) throw new InputError('--window works with --plant fm only')
@@ -106,7 +117,7 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
       regime: p.regime,
     })
   }
-  const common = { samples, sampleRate: wav.sampleRate, key, unityNote: wav.unityNote, seconds, seed, name, backend }
+  const common = { samples, sampleRate: wav.sampleRate, key, unityNote: wav.unityNote, seconds, seed, name, backend, threads }
   const result = subtractive
     ? await matchSubtractive({ ...common, filter: opts.filter as 'biquad' | 'ladder' }, onProgress)
     : await matchSample({ ...common, algorithm, windowSec }, onProgress)
@@ -165,6 +176,7 @@ export function register(program: Command): void {
     .option('--wav <file>', 'write the reference render of the patch')
     .option('--plot <file>', 'write an SVG of the loss and gain curves')
     .option('--window <sec>', 'windowed mode for long samples: window length 0.25..1 s (hop: half of it)')
+    .option('--threads <n>', 'threads that evaluate a batch of candidates (local tests, initial grid): a number, or auto (all cores)', '1')
     .option('--no-progress', 'no progress bar')
     .action((sample: string, opts: MatchCliOptions) => runMatch(sample, opts))
 }

@@ -29,6 +29,7 @@ export interface SubtractiveMatchOptions {
   name?: string
   filter?: FilterKind // default biquad
   backend?: BackendKind // default ts
+  threads?: number // threads that evaluate a batch (pooled plant on ts); default 1
   signal?: AbortSignal
 }
 
@@ -77,7 +78,7 @@ export async function matchSubtractive(options: SubtractiveMatchOptions, onProgr
   const target = analyseTarget(options)
   const ctx: RenderContext = { sampleRate: target.sampleRate, numSamples: target.samples.length, note: target.key, velocity: MATCH_VELOCITY, holdSec: target.holdSec }
   const features = prepareTarget(target.samples, target.sampleRate)
-  const plant = createPlantForBackend(options.backend ?? 'ts', 'subtractive', { features, audio: target.samples }, { filter })
+  const plant = createPlantForBackend(options.backend ?? 'ts', 'subtractive', { features, audio: target.samples }, { filter, threads: options.threads })
   try {
     const problem: PlantProblem = createPlantProblem(plant, ctx, features)
     const grid = subtractiveCandidates(plant.params, target)

@@ -34,6 +34,8 @@ export interface MatchOptions {
   plant?: 'fm' | 'subtractive' // subtractive: matchSubtractive (match-subtractive.ts); matchSample is fm only
   /** Which backend computes ℓ and ∂ℓ/∂θ: ts (default) or ort (onnxruntime, the same loss). */
   backend?: BackendKind
+  /** ts backend: threads that evaluate a batch (pooled plant, main/plants/batch-pool.ts); default 1. */
+  threads?: number
   algorithm?: number | 'auto'
   seed?: number
   name?: string
@@ -119,7 +121,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
   const windowProblem = (structure: Fm6Structure, end: number, locked: string[]) => {
     const audio = end === target.samples.length ? target.samples : target.samples.subarray(0, end)
     const windowFeatures = end === target.samples.length ? features : prepareTarget(audio, target.sampleRate)
-    const plant = createPlantForBackend(backend, 'fm6', { features: windowFeatures, audio }, structure)
+    const plant = createPlantForBackend(backend, 'fm6', { features: windowFeatures, audio }, { ...structure, threads: options.threads })
     plants.push(plant)
     return createPlantProblem(plant, { ...ctx, numSamples: end }, windowFeatures, locked, { spectralRatios })
   }

@@ -6,6 +6,7 @@ import { lossAndAudioGrad, type TargetFeatures } from '../dsp/loss.ts'
 import { toNormalised, toPhysical } from '../plants/param-scale.ts'
 import type { ParamSpec, Plant, RenderContext } from '../plants/plant.ts'
 import type { Evaluation, Problem } from './problem.ts'
+import type { PooledPlant } from '../plants/batch-pool.ts'
 
 export interface PlantProblem extends Problem {
   readonly plant: Plant
@@ -98,10 +99,14 @@ export function createPlantProblem(plant: Plant, ctx: RenderContext, target: Tar
   // Operator output levels (fm6): the knobs whose kicks switch an operator on or off.
   const levels = [...params.keys()].filter((i) => /^op\d\.outputLevel$/.test(params[i]!.id) && !locked[i])
   let renderBuffer = new Float32Array(0)
+  const pooled = plant as Partial<PooledPlant>
+  const pooledLoss = (pooled.threads ?? 1) > 1 && typeof pooled.lossOnly === 'function' ? pooled.lossOnly.bind(plant) : null
 
   const evaluate = (theta: Float32Array, batch: number, gradOut: Float32Array | null): Evaluation[] => {
     try {
       if (gradOut) return plant.lossAndGrad(theta, batch, ctx, target, gradOut).map((c) => ({ loss: c.loss, terms: c.terms }))
+      // A pooled plant (batch-pool.ts) scores a gradient-free batch on all its threads: the same numbers.
+      if (pooledLoss) return pooledLoss(theta, batch, ctx, target).map((c) => ({ loss: c.loss, terms: c.terms }))
       // Without a gradient, render and score: cheaper than the backward pass.
       if (renderBuffer.length < batch * ctx.numSamples) renderBuffer = new Float32Array(batch * ctx.numSamples)
       plant.render(theta, batch, ctx, renderBuffer)

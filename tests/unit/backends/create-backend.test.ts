@@ -57,3 +57,33 @@ test('ort mode: full graph for a plant with a graph definition, hybrid on reques
   assert.equal(fm6.ortMode, PLANT_GRAPHS.fm6 ? 'full-graph' : 'hybrid')
   await fm6.dispose()
 })
+
+test('ts with threads > 1 is a pooled plant: the engine problem gets the serial numbers, with and without gradient', async () => {
+  const { createPlantForBackend } = await import('../../../main/backends/create-backend.ts')
+  const { createPlantProblem } = await import('../../../main/engine/plant-problem.ts')
+  const { prepareTarget } = await import('../../../main/dsp/loss.ts')
+  const { createRng } = await import('../../../main/common/rng.ts')
+  const sampleRate = 16000
+  const n = 4000
+  const audio = Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / sampleRate) * Math.exp(-i / 3000))
+  const features = prepareTarget(audio, sampleRate)
+  const ctx = { sampleRate, numSamples: n, note: 57, velocity: 100, holdSec: 0.15 }
+  const choice = { algorithm: 5 }
+  const serial = createPlantForBackend('ts', 'fm6', { features, audio }, choice)
+  const pooled = createPlantForBackend('ts', 'fm6', { features, audio }, { ...choice, threads: 2 })
+  assert.equal((pooled as { threads?: number }).threads, 2)
+  const p = serial.params.length
+  const batch = 5
+  const rng = createRng(7)
+  const theta = Float32Array.from({ length: batch * p }, () => rng.next())
+  for (const [withGrad, label] of [[true, 'loss + gradient'], [false, 'loss only']] as const) {
+    const gA = withGrad ? new Float32Array(batch * p) : null
+    const gB = withGrad ? new Float32Array(batch * p) : null
+    const a = createPlantProblem(serial, ctx, features).evaluate(theta, batch, gA)
+    const b = createPlantProblem(pooled, ctx, features).evaluate(theta, batch, gB)
+    assert.deepEqual(b.map((e) => e.loss), a.map((e) => e.loss), label)
+    if (gA && gB) assert.deepEqual(Array.from(gB), Array.from(gA), label)
+  }
+  serial.dispose()
+  pooled.dispose()
+})
