@@ -3,6 +3,28 @@
 // at most MAX_POINTS steps so a 30-minute match still gives a report of a few MB.
 import type { ControllerStep } from './controller.ts'
 import type { Regime } from './stability-monitor.ts'
+import type { MatchProgress } from './match.ts'
+
+/** The progress event of one controller step (CLI bar, studio curves), shared by the fm and subtractive matches. */
+export function progressFromStep(record: ControllerStep, step: number, elapsedSec: number, phase: MatchProgress['phase'], algorithm?: number): MatchProgress {
+  const progress: MatchProgress = {
+    step,
+    elapsedSec,
+    loss: record.loss,
+    lossEma: record.lossEma,
+    bestLoss: record.bestLoss,
+    variance: record.variance,
+    alpha: record.alpha,
+    mu: record.mu,
+    sigma: record.sigma,
+    reward: record.reward,
+    regime: record.regime,
+    phase,
+  }
+  if (algorithm !== undefined) progress.algorithm = algorithm
+  if (record.localTest) progress.localTest = { tried: record.localTest.tried, accepted: record.localTest.accepted }
+  return progress
+}
 
 const MAX_POINTS = 4000
 

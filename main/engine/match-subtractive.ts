@@ -14,7 +14,7 @@ import type { FilterKind } from '../plants/subtractive-synth.ts'
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerStep } from './controller.ts'
 import { analyseTarget, type KeySource, type MatchTarget } from './match-front-end.ts'
 import { MATCH_VELOCITY } from './match-back-end.ts'
-import { MatchTrajectory, type MatchReport } from './match-report.ts'
+import { MatchTrajectory, progressFromStep, type MatchReport } from './match-report.ts'
 import type { MatchProgress } from './match.ts'
 import { createPlantProblem, type PlantProblem } from './plant-problem.ts'
 import { runController } from './run-controller.ts'
@@ -91,21 +91,7 @@ export async function matchSubtractive(options: SubtractiveMatchOptions, onProgr
     let step = 0
     const onStep = (record: ControllerStep) => {
       trajectory.push(record, elapsed(), 'optimise', 0)
-      onProgress?.({
-        step: step++,
-        elapsedSec: elapsed(),
-        loss: record.loss,
-        lossEma: record.lossEma,
-        bestLoss: record.bestLoss,
-        variance: record.variance,
-        alpha: record.alpha,
-        mu: record.mu,
-        sigma: record.sigma,
-        reward: record.reward,
-        regime: record.regime,
-        phase: 'optimise',
-        ...(record.localTest ? { localTest: { tried: record.localTest.tried, accepted: record.localTest.accepted } } : {}),
-      })
+      onProgress?.(progressFromStep(record, step++, elapsed(), 'optimise'))
     }
     const remaining = Math.max(0.05, options.seconds - elapsed())
     const result = await runController(problem, theta0, { seconds: remaining, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }, onStep)

@@ -20,7 +20,7 @@ import { spectralRatios as spectralRatioCandidates } from './partials.ts'
 import { createPlantProblem, type PlantProblem } from './plant-problem.ts'
 import { runController } from './run-controller.ts'
 import { planWindows, runWindowed } from './windowed.ts'
-import { MatchTrajectory, type MatchReport } from './match-report.ts'
+import { MatchTrajectory, progressFromStep, type MatchReport } from './match-report.ts'
 import type { Regime } from './stability-monitor.ts'
 
 export type { MatchReport } from './match-report.ts'
@@ -156,22 +156,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     const report = (phase: MatchProgress['phase'], candidate: Candidate) => (record: ControllerStep, _sec: number, controller: { bestTheta: Float32Array }) => {
       trajectory.push(record, elapsed(), phase!, candidate.structure.algorithm)
       if (!onProgress) return
-      const progress: MatchProgress = {
-        step: step++,
-        elapsedSec: elapsed(),
-        loss: record.loss,
-        lossEma: record.lossEma,
-        bestLoss: record.bestLoss,
-        variance: record.variance,
-        alpha: record.alpha,
-        mu: record.mu,
-        sigma: record.sigma,
-        reward: record.reward,
-        regime: record.regime,
-        phase,
-        algorithm: candidate.structure.algorithm,
-      }
-      if (record.localTest) progress.localTest = { tried: record.localTest.tried, accepted: record.localTest.accepted }
+      const progress = progressFromStep(record, step++, elapsed(), phase, candidate.structure.algorithm)
       if (step % PROGRESS_VOICE_EVERY === 0) progress.voice = fm6ToVoice(controller.bestTheta, candidate.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
       onProgress(progress)
     }

@@ -35,20 +35,25 @@ const NO_HOLDS = new Float64Array(4)
 const LN2_OVER_256 = Math.LN2 / 256
 
 /** Evaluation plan for one algorithm: groups in forward order (OP6 first); a loop is one group. */
-interface Group {
+export interface Fm6Group {
   ops: number[] // operator indices (0 = OP1); for a loop: chain order, feedback receiver first
   selfFeedback: boolean
   loop: boolean
 }
 
-function planGroups(spec: AlgorithmSpec): Group[] {
+/** Also the fm6 ONNX graph's plan (main/backends/onnx/fm6-graph.ts): one definition of the evaluation order. */
+export function planGroups(spec: AlgorithmSpec): Fm6Group[] {
   const [from, to] = spec.feedback
   const chain: number[] = []
   if (from !== to) {
     chain.push(to)
-    while (chain[chain.length - 1] !== from) chain.push(spec.edges.find(([m]) => m === chain[chain.length - 1])![1])
+    while (chain[chain.length - 1] !== from) {
+      const next = spec.edges.find(([m]) => m === chain[chain.length - 1])
+      if (!next || chain.length > 6) throw new RangeError(`algorithm ${spec.number}: no modulation path from OP${to} back to OP${from}`)
+      chain.push(next[1])
+    }
   }
-  const groups: Group[] = []
+  const groups: Fm6Group[] = []
   for (let op = 6; op >= 1; op--) {
     if (chain.includes(op)) {
       if (op === to) groups.push({ ops: chain.map((n) => n - 1), selfFeedback: false, loop: true })
@@ -60,7 +65,7 @@ function planGroups(spec: AlgorithmSpec): Group[] {
 }
 
 /** The block composition (for ONNX export and documentation), in evaluation order. */
-function composition(spec: AlgorithmSpec, groups: Group[]): BlockStep[] {
+function composition(spec: AlgorithmSpec, groups: Fm6Group[]): BlockStep[] {
   const steps: BlockStep[] = [{ name: 'controls', block: 'fm6-controls', inputs: ['theta'], outputs: ['egInputs[6]', 'pitchInputs', 'logFreq[6]', 'feedbackGain'] }]
   for (let k = 1; k <= 6; k++) steps.push({ name: `op${k}.envelope`, block: 'segment-envelope', inputs: [`op${k}.egInputs`], outputs: [`op${k}.level`] })
   steps.push({ name: 'pitchEnvelope', block: 'segment-envelope', inputs: ['pitchInputs'], outputs: ['pitch'] })

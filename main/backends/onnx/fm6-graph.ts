@@ -30,10 +30,10 @@
 // TS backward when its ∂loss/∂audio comes from this graph's audio. Other parameters agree to float32 tolerance.
 
 import type { Graph, Value } from './graph.ts'
-import { algorithmSpec, type AlgorithmSpec } from '../../dx7/algorithms.ts'
+import { algorithmSpec } from '../../dx7/algorithms.ts'
 import { CONTROL_BLOCK_SIZE } from '../../dx7/tables.ts'
 import { EG_ATTACK_JUMP_MICROSTEPS } from '../../dx7/envelope.ts'
-import { FM6_OUTPUT_SCALE } from '../../plants/fm6-synth.ts'
+import { FM6_OUTPUT_SCALE, planGroups } from '../../plants/fm6-synth.ts'
 import type { Fm6Structure } from '../../plants/fm6-controls.ts'
 import type { RenderContext } from '../../plants/plant.ts'
 import { buildFm6Controls } from './fm6-graph-controls.ts'
@@ -75,35 +75,6 @@ function sine(g: Graph, a: Value, kind: 'table' | 'sin'): Value {
   const values = g.gatherAt(g.constant(Float32Array.from(SINE_VALUES), [SINE_TABLE_SIZE + 1]), k, 0)
   const slopes = g.gatherAt(g.constant(Float32Array.from(SINE_SLOPES), [SINE_TABLE_SIZE + 1]), k, 0)
   return g.add(values, g.mul(g.sub(f, g.cast(k, 'float32')), slopes))
-}
-
-/** Operators in evaluation order, OP6 first; a multi-operator feedback loop is one group (receiver first). */
-interface Group {
-  ops: number[] // 0 = OP1
-  selfFeedback: boolean
-  loop: boolean
-}
-
-export function fm6Groups(spec: AlgorithmSpec): Group[] {
-  const [from, to] = spec.feedback
-  const chain: number[] = []
-  if (from !== to) {
-    chain.push(to)
-    while (chain[chain.length - 1] !== from) {
-      const next = spec.edges.find(([m]) => m === chain[chain.length - 1])
-      if (!next || chain.length > 6) throw new RangeError(`algorithm ${spec.number}: no modulation path from OP${to} back to OP${from}`)
-      chain.push(next[1])
-    }
-  }
-  const groups: Group[] = []
-  for (let op = 6; op >= 1; op--) {
-    if (chain.includes(op)) {
-      if (op === to) groups.push({ ops: chain.map((n) => n - 1), selfFeedback: false, loop: true })
-      continue
-    }
-    groups.push({ ops: [op - 1], selfFeedback: from === to && op === from, loop: false })
-  }
-  return groups
 }
 
 /** Start phase (cycles, wrapped) of every block from the per-block increments: [..., nb] → [..., nb]. */
@@ -172,7 +143,7 @@ export function buildFm6AudioGraph(g: Graph, theta: Value, structure: Fm6Structu
   const sineKind = options.sine ?? 'table'
   const fbGain = g.reshape(c.feedbackGain, [B])
 
-  for (const group of fm6Groups(spec)) {
+  for (const group of planGroups(spec)) {
     if (!feedback || !(group.loop || group.selfFeedback)) {
       // No recurrence: each operator (a loop's in chain order, OP6 first) over all samples at once.
       for (const k of group.ops) outs[k] = g.mul(op(sampleGains, k), sine(g, argument(k, modOf(k)), sineKind))
