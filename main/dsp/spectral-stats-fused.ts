@@ -47,7 +47,7 @@ export function createSpectralStatsCache(): SpectralStatsCache {
 }
 
 const SUMS = 5
-const STEP = 5
+const STEP: number = stats.ROLLOFF_STEP_SIZE
 
 /**
  * Writes every non-null track of `out` (frames values each), as spectralCentroid, spectralRolloff, … would.

@@ -131,6 +131,9 @@ export function rolloffOfFrameStep(power: Float64Array, p: number, bins: number,
 }
 
 /** rolloffFrameBackward from the step rolloffOfFrameStep recorded for this frame (skips re-walking the frame). */
+// ∂r/∂C_k is non-zero only for bins kLo..kHi−1 inside the soft step.
+// C_k = Σ_{j≤k} Q_j / T ⇒ ∂r/∂Q_j = (Σ_{k≥j} ∂r/∂C_k − Σ_k ∂r/∂C_k·C_k) / T: the suffix sum starts at Σ d for
+// j ≤ kLo, shrinks inside the step and is 0 above it.
 export function rolloffStepBackward(power: Float64Array, p: number, bins: number, total: number, g: number, step: Float64Array, o: number, gradPower: Float64Array): void {
   const dNu = 1 / (bins - 1)
   const kLo = step[o]!
@@ -164,45 +167,17 @@ export function spectralRolloffBackward(power: Float64Array, frames: number, bin
   }
 }
 
-/** Backward of rolloffOfFrame: ADDS g·∂r/∂power into gradPower[p .. p + bins). */
+/** Values rolloffOfFrameStep records per frame: kLo, kHi, Σ d·share, Σ d, cumulative power below kLo. */
+export const ROLLOFF_STEP_SIZE = 5
+const rolloffScratch = new Float64Array(ROLLOFF_STEP_SIZE)
+
+/**
+ * Backward of rolloffOfFrame: ADDS g·∂r/∂power into gradPower[p .. p + bins). One walk of the frame finds the soft
+ * step (rolloffOfFrameStep), then rolloffStepBackward scatters the gradient — the same code as the cached path.
+ */
 export function rolloffFrameBackward(power: Float64Array, p: number, bins: number, total: number, g: number, gradPower: Float64Array): void {
-  const dNu = 1 / (bins - 1)
-  // ∂r/∂C_k is non-zero only for bins kLo..kHi−1 inside the soft step.
-  // C_k = Σ_{j≤k} Q_j / T ⇒ ∂r/∂Q_j = (Σ_{k≥j} ∂r/∂C_k − Σ_k ∂r/∂C_k·C_k) / T
-  let cum = 0
-  let weightedShare = 0
-  let sumD = 0
-  let kLo = bins
-  let kHi = bins
-  for (let k = 0; k < bins; k++) {
-    cum += power[p + k]! + STATS_POWER_FLOOR
-    const share = cum / total
-    const u = (ROLLOFF_FRACTION - share) / ROLLOFF_SOFTNESS
-    if (u >= 1) continue
-    if (u <= -1) { kHi = k; break }
-    if (kLo === bins) kLo = k
-    const d = (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
-    weightedShare += d * share
-    sumD += d
-  }
-  // suffix sums: sumD for j ≤ kLo, shrinking inside the step, 0 above it
-  const base = g / total
-  let suffix = sumD
-  const below = base * (suffix - weightedShare)
-  for (let j = 0, e = Math.min(kLo, bins - 1); j <= e; j++) gradPower[p + j]! += below
-  if (kLo < bins) {
-    cum = 0
-    for (let k = 0; k < kLo; k++) cum += power[p + k]! + STATS_POWER_FLOOR
-    for (let j = kLo + 1; j <= kHi && j < bins; j++) {
-      // remove ∂r/∂C_{j−1} from the suffix
-      cum += power[p + j - 1]! + STATS_POWER_FLOOR
-      const u = (ROLLOFF_FRACTION - cum / total) / ROLLOFF_SOFTNESS
-      if (u < 1 && u > -1) suffix -= (-dNu * 0.75 * (1 - u * u)) / ROLLOFF_SOFTNESS
-      gradPower[p + j]! += base * (suffix - weightedShare)
-    }
-    const above = -base * weightedShare
-    for (let j = kHi + 1; j < bins; j++) gradPower[p + j]! += above
-  }
+  rolloffOfFrameStep(power, p, bins, total, rolloffScratch, 0)
+  rolloffStepBackward(power, p, bins, total, g, rolloffScratch, 0, gradPower)
 }
 
 /**
