@@ -5,18 +5,18 @@ import type { ControllerStep } from './controller.ts'
 import type { Regime } from './stability-monitor.ts'
 import type { MatchProgress } from './match.ts'
 
+/** The filtered signals and gains of one controller step, as both the progress event and the report carry them. */
+function controllerSignals(record: ControllerStep) {
+  const { loss, lossEma, bestLoss, variance, alpha, mu, sigma } = record
+  return { loss, lossEma, bestLoss, variance, alpha, mu, sigma }
+}
+
 /** The progress event of one controller step (CLI bar, studio curves), shared by the fm and subtractive matches. */
 export function progressFromStep(record: ControllerStep, step: number, elapsedSec: number, phase: MatchProgress['phase'], algorithm?: number): MatchProgress {
   const progress: MatchProgress = {
     step,
     elapsedSec,
-    loss: record.loss,
-    lossEma: record.lossEma,
-    bestLoss: record.bestLoss,
-    variance: record.variance,
-    alpha: record.alpha,
-    mu: record.mu,
-    sigma: record.sigma,
+    ...controllerSignals(record),
     reward: record.reward,
     regime: record.regime,
     phase,
@@ -103,13 +103,7 @@ export class MatchTrajectory {
       timeSec,
       phase,
       algorithm,
-      loss: record.loss,
-      lossEma: record.lossEma,
-      bestLoss: record.bestLoss,
-      variance: record.variance,
-      alpha: record.alpha,
-      mu: record.mu,
-      sigma: record.sigma,
+      ...controllerSignals(record),
       gradNorm: record.gradNorm,
       resonance: record.resonance,
       regime: record.regime,
