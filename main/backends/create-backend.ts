@@ -9,6 +9,7 @@ import { createTsBackend } from './ts/ts-backend.ts'
 import { createOrtBackend, createOrtPlant } from './ort/ort-backend.ts'
 import { createFm6Synth } from '../plants/fm6-synth.ts'
 import type { OscMode } from '../plants/fm6-params.ts'
+import type { Fm6Structure } from '../plants/fm6-controls.ts'
 import { createSubtractiveSynth, type FilterKind } from '../plants/subtractive-synth.ts'
 import { audioGraphFor } from './onnx/plant-graphs.ts'
 
@@ -25,15 +26,20 @@ export interface PlantChoice {
 
 export const BACKEND_PLANTS = ['fm6', 'subtractive'] as const
 
+/** The fm6 structure a choice names, with its defaults (algorithm 1, all ratio, INIT VOICE base). */
+function fm6Structure(choice: PlantChoice): Fm6Structure {
+  return { algorithm: choice.algorithm ?? 1, oscModes: choice.oscModes ?? [0, 0, 0, 0, 0, 0], ...(choice.base ? { base: choice.base } : {}) }
+}
+
 /** What a pool worker needs to build the same synth (functions cannot cross threads). */
 function synthRecipe(plantId: string, choice: PlantChoice): SynthRecipe {
   if (plantId === 'subtractive') return { kind: 'subtractive', options: { filter: choice.filter ?? 'biquad' } }
-  return { kind: 'fm6', structure: { algorithm: choice.algorithm ?? 1, oscModes: choice.oscModes ?? [0, 0, 0, 0, 0, 0], ...(choice.base ? { base: choice.base } : {}) } }
+  return { kind: 'fm6', structure: fm6Structure(choice) }
 }
 
 export function synthSource(plantId: string, choice: PlantChoice = {}): SynthSource {
   if (plantId === 'fm6' || plantId === 'fm') {
-    const structure = { algorithm: choice.algorithm ?? 1, oscModes: choice.oscModes ?? [0, 0, 0, 0, 0, 0], ...(choice.base ? { base: choice.base } : {}) }
+    const structure = fm6Structure(choice)
     const audioGraph = audioGraphFor('fm6', structure)
     return { id: `fm6/alg${structure.algorithm}`, createSynth: () => createFm6Synth(structure), ...(audioGraph ? { audioGraph } : {}) }
   }
