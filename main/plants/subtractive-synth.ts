@@ -27,11 +27,14 @@ export type FilterKind = 'biquad' | 'ladder'
 export interface SubtractiveOptions { filter: FilterKind }
 
 const N = CONTROL_BLOCK_SIZE
-const MIN_CUTOFF_HZ = 20
-const MAX_CUTOFF_FRACTION = 0.45
+/** Biquad Q = 0.5·Q_BASE^resonance; ladder feedback k = LADDER_K·resonance (the ONNX graph reads these too). */
+export const Q_BASE = 40
+export const LADDER_K = 3.9
+export const MIN_CUTOFF_HZ = 20
+export const MAX_CUTOFF_FRACTION = 0.45
 /** The ladder's one-sample feedback delay makes it unstable at high cutoffs (k·(g/(2−g))⁴ ≥ 1 at Nyquist); measured
  * by impulse response: at fc ≤ fs/4 it stays stable for every k < 5.4 (our k ≤ 3.9), at 0.45·fs only below k 1.6. */
-const MAX_LADDER_CUTOFF_FRACTION = 0.25
+export const MAX_LADDER_CUTOFF_FRACTION = 0.25
 
 export const SUBTRACTIVE_COMPOSITION: readonly BlockStep[] = [
   { name: 'controls', block: 'subtractive-controls', inputs: ['theta'], outputs: ['freqHz', 'levels', 'drive', 'cutoffHz', 'resonance', 'envAmount', 'adsr', 'gain'] },
@@ -124,8 +127,8 @@ export function createSubtractiveSynth(options: SubtractiveOptions = { filter: '
     oscillatorForward(tables, c.freqHz / fs, n, x)
     tanhShaperForward(x, c.drive, n, u)
     const maxFc = (ladder ? MAX_LADDER_CUTOFF_FRACTION : MAX_CUTOFF_FRACTION) * fs
-    const q = 0.5 * 40 ** c.resonance
-    const k = 3.9 * c.resonance
+    const q = 0.5 * Q_BASE ** c.resonance
+    const k = LADDER_K * c.resonance
     for (let b = 0; b < numBlocks; b++) {
       const e = adsrAt(c.adsr, (b * N) / fs, blockEnvGrad.subarray(4 * b, 4 * b + 4))
       blockEnv[b] = e
@@ -172,12 +175,12 @@ export function createSubtractiveSynth(options: SubtractiveOptions = { filter: '
     let gRes = 0
     if (ladder) ladderBackward(u, coeffs, states, gv, N, n, gu, gCoeffs)
     else biquadBackward(u, v, coeffs, gv, N, n, gu, gCoeffs)
-    const q = 0.5 * 40 ** c.resonance
+    const q = 0.5 * Q_BASE ** c.resonance
     for (let b = 0; b < numBlocks; b++) {
       let gFc: number
       if (ladder) {
         gFc = gCoeffs[2 * b]! * ladderGSlope(fcBlock[b]!, fs)
-        gRes += gCoeffs[2 * b + 1]! * 3.9
+        gRes += gCoeffs[2 * b + 1]! * LADDER_K
       } else {
         gFc = 0
         let gQ = 0

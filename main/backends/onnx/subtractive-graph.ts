@@ -15,22 +15,14 @@
 import type { Graph, Value } from './graph.ts'
 import { blockLinearScan } from './scan-linear.ts'
 import { CONTROL_BLOCK_SIZE } from '../../dx7/tables.ts'
-import { MAX_PARTIALS, WAVE_TABLE_SIZE, buildWaveTables, createWaveTables } from '../../dsp/blocks/wavetable-oscillator.ts'
+import { MAX_PARTIALS, TAPER, WAVE_TABLE_SIZE, buildWaveTables, createWaveTables } from '../../dsp/blocks/wavetable-oscillator.ts'
 import type { ParamSpec, RenderContext } from '../../plants/plant.ts'
-import type { FilterKind } from '../../plants/subtractive-synth.ts'
+import { LADDER_K, MAX_CUTOFF_FRACTION, MAX_LADDER_CUTOFF_FRACTION, MIN_CUTOFF_HZ, Q_BASE, type FilterKind } from '../../plants/subtractive-synth.ts'
 import {
   SUB_ATTACK, SUB_CUTOFF, SUB_DECAY, SUB_DRIVE, SUB_ENV_AMOUNT, SUB_GAIN, SUB_PITCH, SUB_RELEASE, SUB_RESONANCE, SUB_SAW,
   SUB_SINE, SUB_SQUARE, SUB_SUSTAIN, SUBTRACTIVE_PARAM_COUNT, subtractiveParams,
 } from '../../plants/subtractive-params.ts'
 
-// Private to subtractive-synth.ts / wavetable-oscillator.ts (files another helper owns); mirrored here and
-// pinned by tests/unit/backends/subtractive-graph.test.ts, which compares the rendered audio with the synth's.
-const MIN_CUTOFF_HZ = 20
-const MAX_CUTOFF_FRACTION = 0.45
-const MAX_LADDER_CUTOFF_FRACTION = 0.25
-const TAPER = 0.2
-const Q_BASE = 40 // biquad Q = 0.5·40^resonance
-const LADDER_K = 3.9 // ladder feedback k = 3.9·resonance
 
 /** θ column i → physical value [B, 1], as toPhysical (θ clamped to [0, 1], zero gradient outside). */
 export function physicalColumn(g: Graph, theta: Value, spec: ParamSpec, i: number): Value {

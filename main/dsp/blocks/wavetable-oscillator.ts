@@ -13,7 +13,7 @@ import { getRealFftPlan } from '../fft.ts'
 
 export const WAVE_TABLE_SIZE = 4096
 export const MAX_PARTIALS = WAVE_TABLE_SIZE / 8
-const TAPER = 0.2 // fraction of Nyquist over which partials fade out
+export const TAPER = 0.2 // fraction of Nyquist over which partials fade out
 
 export interface WaveTables {
   saw: Float64Array // SIZE + 2 (two wrap points)
