@@ -32,8 +32,9 @@ export interface Fm6Structure {
 
 const Q24 = 1 << 24
 const EG_CALIBRATION_RATE_HZ = 44100 // the reference EG scales its increments by 44100/fs (envelope.ts)
-const EGL_TABLE = destairTable(Array.from({ length: 100 }, (_, l) => scaleEgLevel(l)))
-const PITCH_RATE_TABLE = destairTable(PITCH_EG_RATE_TABLE)
+/** DX7 EG level 0..99 → internal level, destaired (table-relax.ts); the ONNX graph reads it too. */
+export const EGL_TABLE = destairTable(Array.from({ length: 100 }, (_, l) => scaleEgLevel(l)))
+export const PITCH_RATE_TABLE = destairTable(PITCH_EG_RATE_TABLE)
 /** Multi-operator feedback loops (algorithms 4, 6) get 2 extra shifts, as Dexed's Mark I engine (facts §2). */
 export const LOOP_FEEDBACK_SCALE = 0.25
 /** Pitch EG on fixed-frequency operators: Dexed gives them none (facts §3); MSFA would. Follows Dexed. */
@@ -77,7 +78,8 @@ export function createFm6Controls(paramCount: number): Fm6Controls {
 
 /** EG speed per sample (microsteps) for each integer rate at one rate-scaling offset and sample rate. */
 const speedTables = new Map<string, Float64Array>()
-function egSpeedTable(rateScalingDelta: number, sampleRate: number): Float64Array {
+/** EG speed per sample (microsteps) per integer rate for one rate-scaling offset, destaired; cached per rate and fs. */
+export function egSpeedTable(rateScalingDelta: number, sampleRate: number): Float64Array {
   const key = `${rateScalingDelta}:${sampleRate}`
   let table = speedTables.get(key)
   if (!table) {

@@ -14,22 +14,20 @@
 //   speed and hold tables for each operator's rate-scaling offset, key-off time, which operators follow the pitch EG.
 // - Static holds: EG_STATIC hold samples of the rounded rate (round = Cast of x + 0.5), a Gather, no gradient;
 //   Dexed's silent attack (L1 rounds to 0, hold > 0) forces stage 1 to hold, as egHolds < 0 does in TS.
-// The tables are derived here from the same exported functions and tables fm6-controls.ts uses (its three
-// derived tables are module-private); tests/unit/backends/fm6-graph.test.ts checks every control against
-// fm6ToControls.
+// The tables are fm6-controls.ts's own (EGL_TABLE, PITCH_RATE_TABLE, egSpeedTable);
+// tests/unit/backends/fm6-graph.test.ts checks every control against fm6ToControls.
 
 import type { Graph, Value } from './graph.ts'
 import { cloneVoice, initVoice, type Dx7Voice } from '../../dx7/voice.ts'
 import { algorithmSpec } from '../../dx7/algorithms.ts'
 import {
-  CONTROL_BLOCK_SIZE, OUTPUT_LEVEL_TABLE, PITCH_EG_LEVEL_TABLE, PITCH_EG_RATE_TABLE, egQrate, scaleEgLevel,
-  scaleKeyboardLevel, scaleKeyboardRate, scaleVelocity,
+  CONTROL_BLOCK_SIZE, OUTPUT_LEVEL_TABLE, PITCH_EG_LEVEL_TABLE, scaleKeyboardLevel, scaleKeyboardRate, scaleVelocity,
 } from '../../dx7/tables.ts'
-import { egIncrementQ24, egStaticHoldSamples, EG_LEVEL_FLOOR_MICROSTEPS } from '../../dx7/envelope.ts'
+import { egStaticHoldSamples, EG_LEVEL_FLOOR_MICROSTEPS } from '../../dx7/envelope.ts'
 import { logFreqForKey, transposedKey } from '../../dx7/frequency.ts'
 import { pitchEgUnitQ24 } from '../../dx7/pitch-envelope.ts'
-import { destairTable, KNOT_WINDOW } from '../../plants/table-relax.ts'
-import { FIXED_FOLLOWS_PITCH_EG, LOOP_FEEDBACK_SCALE, type Fm6Structure } from '../../plants/fm6-controls.ts'
+import { KNOT_WINDOW } from '../../plants/table-relax.ts'
+import { EGL_TABLE, FIXED_FOLLOWS_PITCH_EG, LOOP_FEEDBACK_SCALE, PITCH_RATE_TABLE, egSpeedTable, type Fm6Structure } from '../../plants/fm6-controls.ts'
 import {
   FEEDBACK_INDEX, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT,
   PITCH_EG_LEVEL_INDEX, PITCH_EG_RATE_INDEX, fm6Params,
@@ -37,7 +35,6 @@ import {
 import type { ParamSpec, RenderContext } from '../../plants/plant.ts'
 
 const Q24 = 1 << 24
-const EG_CALIBRATION_RATE_HZ = 44100 // as fm6-controls.ts: the reference EG scales increments by 44100/fs
 
 export interface Fm6GraphControls {
   /** [B, 6, 4] EG targets T1..T4 (microsteps), OP1 first. */
@@ -126,17 +123,6 @@ function exactSum(g: Graph, a: Value, b: Value): { hi: Value; lo: Value } {
   return { hi, lo: g.add(g.sub(a, g.sub(hi, bb)), g.sub(b, bb)) }
 }
 
-/** EG speed per sample (microsteps) per integer rate for one rate-scaling offset, destaired as fm6-controls.ts. */
-function egSpeedTable(rateScalingDelta: number, sampleRate: number): Float64Array {
-  const table = new Float64Array(100)
-  for (let r = 0; r < 100; r++) {
-    const qrate = Math.min(63, egQrate(r) + rateScalingDelta)
-    const incQ24 = Math.trunc((egIncrementQ24(qrate) * EG_CALIBRATION_RATE_HZ) / sampleRate)
-    table[r] = incQ24 / 65536 / CONTROL_BLOCK_SIZE
-  }
-  return destairTable(table, true)
-}
-
 /** Columns of θ gathered into [B, ...shape] (constant indices). */
 function columns(g: Graph, x: Value, indices: number[], shape: number[]): Value {
   return g.gather(x, indices, shape, 1)
@@ -172,7 +158,7 @@ export function buildFm6Controls(g: Graph, theta: Value, structure: Fm6Structure
   const scaled = g.add(lerpRows(g, [OUTPUT_LEVEL_TABLE], outputLevel, false), g.constant(kls, [6, 1]))
   const ol = g.max(g.add(g.mul(g.min(scaled, 127), 32), g.constant(vel, [6, 1])), 0)
 
-  const egl = destairTable(Array.from({ length: 100 }, (_, l) => scaleEgLevel(l)))
+  const egl = EGL_TABLE
   const levels = columns(g, phys, perOp((o) => [0, 1, 2, 3].map((s) => o + OP_EG_LEVEL + s)), [6, 4])
   const raw = g.sub(g.add(g.mul(lerpRows(g, [egl], levels, false), 64), ol), 4256)
   // Max(floor, raw): a tie sends the gradient to the floor, as TS (active only when raw > floor).
@@ -221,7 +207,7 @@ export function buildFm6Controls(g: Graph, theta: Value, structure: Fm6Structure
   const pitchLevels = g.reshape(g.slice(phys, 1, PITCH_EG_LEVEL_INDEX, PITCH_EG_LEVEL_INDEX + 4), [B, 1, 4])
   const pitchRates = g.reshape(g.slice(phys, 1, PITCH_EG_RATE_INDEX, PITCH_EG_RATE_INDEX + 4), [B, 1, 4])
   const pitchTargets = g.mul(lerpRows(g, [PITCH_EG_LEVEL_TABLE], pitchLevels, false), 1 / 32)
-  const pitchSpeeds = g.mul(lerpRows(g, [destairTable(PITCH_EG_RATE_TABLE)], pitchRates, false), unit)
+  const pitchSpeeds = g.mul(lerpRows(g, [PITCH_RATE_TABLE], pitchRates, false), unit)
 
   const N = CONTROL_BLOCK_SIZE
   return {
