@@ -28,6 +28,16 @@ export interface LawConfig {
   cosine: boolean
   cosineSteps: number // > 0: progress = step / cosineSteps instead of the time share
   cosineFloor: number
+  /**
+   * Per-parameter gains on α from the sign agreement of successive gradients (delta-bar-delta, Jacobs 1988; the
+   * sign rule of Rprop): a parameter whose gradient keeps its sign is on a long slope and its gain grows by
+   * gainUp; one whose gradient flips has stepped over a valley floor and its gain shrinks by gainDown. The loss is
+   * deterministic (no minibatch noise), so a flip means curvature, not noise. gainUp = gainDown = 1 turns it off.
+   */
+  gainUp: number
+  gainDown: number
+  gainMin: number // gains stay in [gainMin, gainMax]
+  gainMax: number
 }
 
 /** The gains the issue specifies (u, d, λ, δ_μ, κ_μ, σ₀ and the α box), as written there. */
@@ -52,6 +62,10 @@ export const ISSUE_LAW_CONFIG: LawConfig = {
   cosine: false,
   cosineSteps: 0,
   cosineFloor: 0.1,
+  gainUp: 1,
+  gainDown: 1,
+  gainMin: 1,
+  gainMax: 1,
 }
 
 /**
@@ -69,7 +83,16 @@ export const ISSUE_LAW_CONFIG: LawConfig = {
 // evaluations the best plant loss ratio is 1.004 on the real targets and 0.993 in-domain). Variants that also tie
 // or lose there (ratio to these defaults, 32 real runs): d = 0.9 1.038, u = 1.05 1.061, λ = 1 0.994,
 // α ≥ 0.6·α0 1.068, α ≤ 3·α0 1.007, cosine envelope (floor 0.1 or 0.3) 1.039.
-export const DEFAULT_LAW_CONFIG: LawConfig = { ...ISSUE_LAW_CONFIG, alphaMaxFactor: 1.5, deltaMu: 0, kappaMu: 0, sigmaMin: ISSUE_LAW_CONFIG.sigma0 }
+export const DEFAULT_LAW_CONFIG: LawConfig = {
+  ...ISSUE_LAW_CONFIG,
+  deltaMu: 0,
+  kappaMu: 0,
+  sigmaMin: ISSUE_LAW_CONFIG.sigma0,
+  gainUp: 1.05,
+  gainDown: 0.8,
+  gainMin: 0.3,
+  gainMax: 3,
+}
 
 export interface LawState {
   alpha: number
@@ -143,4 +166,17 @@ export function effectiveAlpha(alpha: number, step: number, config: LawConfig, p
   const phase = Math.min(config.cosineSteps > 0 ? step / config.cosineSteps : progress, 1)
   const envelope = 0.5 * (1 + Math.cos(Math.PI * phase))
   return alpha * (config.cosineFloor + (1 - config.cosineFloor) * envelope)
+}
+
+/**
+ * The per-parameter gains' law: gains[i] grows by gainUp while ∂ℓ/∂θ_i keeps its sign from the previous step and
+ * shrinks by gainDown when it flips; a zero on either side holds it. mask[i] = 0 (frozen parameters) holds it too.
+ */
+export function adaptGains(gains: Float32Array, grad: Float32Array, previousGrad: Float32Array, mask: Uint8Array, config: LawConfig): void {
+  for (let i = 0; i < gains.length; i++) {
+    if (!mask[i]) continue
+    const agreement = grad[i]! * previousGrad[i]!
+    if (agreement === 0) continue
+    gains[i] = clip(gains[i]! * (agreement > 0 ? config.gainUp : config.gainDown), config.gainMin, config.gainMax)
+  }
 }

@@ -36,6 +36,7 @@ export function computeUpdate(
   mask: Uint8Array,
   maxStep: number,
   out: Float32Array,
+  gains: Float32Array | null = null, // per-parameter factors on α (the sign-agreement law), or none
 ): void {
   const { h, v } = state
   state.t++
@@ -48,14 +49,15 @@ export function computeUpdate(
       continue
     }
     const g = grad[i]!
+    const step = gains ? alpha * gains[i]! : alpha
     let u: number
     if (state.kind === 'adam') {
       h[i] = mu * h[i]! + (1 - mu) * g
       v[i] = ADAM_BETA2 * v[i]! + (1 - ADAM_BETA2) * g * g
-      u = (alpha * (h[i]! / correction1)) / (Math.sqrt(v[i]! / correction2) + ADAM_EPSILON)
+      u = (step * (h[i]! / correction1)) / (Math.sqrt(v[i]! / correction2) + ADAM_EPSILON)
     } else {
       h[i] = mu * h[i]! + g
-      u = alpha * h[i]!
+      u = step * h[i]!
     }
     out[i] = u > maxStep ? maxStep : u < -maxStep ? -maxStep : u
   }

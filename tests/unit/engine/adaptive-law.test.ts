@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ISSUE_LAW_CONFIG, effectiveAlpha, initialLawState, stepLaw, type LawState } from '../../../main/engine/adaptive-law.ts'
+import { DEFAULT_LAW_CONFIG, ISSUE_LAW_CONFIG, adaptGains, effectiveAlpha, initialLawState, stepLaw, type LawState } from '../../../main/engine/adaptive-law.ts'
 import { LossSignals } from '../../../main/engine/signals.ts'
 import { createRng } from '../../../main/common/rng.ts'
 
@@ -76,4 +76,26 @@ test('changes of ℓ̄ within its own noise leave α alone (deadband)', () => {
   const states = drive(losses, losses.map(() => 0))
   const alphas = new Set(states.slice(12).map((s) => s.alpha))
   assert.equal(alphas.size, 1, `α moved: ${[...alphas].join(', ')}`)
+})
+
+test('per-parameter gains: a kept sign grows the gain, a flip shrinks it, both stay in their box; zeros and frozen parameters hold', () => {
+  const law = DEFAULT_LAW_CONFIG
+  assert.ok(law.gainUp > 1 && law.gainDown < 1, 'the default law has the sign-agreement gains on')
+  const gains = new Float32Array(4).fill(1)
+  const previous = new Float32Array(4)
+  const mask = Uint8Array.from([1, 1, 1, 0])
+  // Parameter 0 keeps its sign, 1 alternates, 2 has a zero gradient, 3 is frozen (and keeps its sign).
+  for (let t = 0; t < 200; t++) {
+    const grad = Float32Array.from([0.3, t % 2 === 0 ? 1 : -1, 0, 0.5])
+    adaptGains(gains, grad, previous, mask, law)
+    previous.set(grad)
+    if (t === 10) {
+      assert.ok(Math.abs(gains[0]! - law.gainUp ** 10) < 1e-5, `kept sign after 10 agreements: ${gains[0]}`)
+      assert.ok(Math.abs(gains[1]! - Math.max(law.gainDown ** 10, law.gainMin)) < 1e-6, `alternating: ${gains[1]}`)
+    }
+  }
+  assert.ok(Math.abs(gains[0]! - law.gainMax) < 1e-6)
+  assert.ok(Math.abs(gains[1]! - law.gainMin) < 1e-6)
+  assert.equal(gains[2], 1)
+  assert.equal(gains[3], 1)
 })

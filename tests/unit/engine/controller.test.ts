@@ -47,11 +47,17 @@ test('divergence triggers a rollback to the best point', () => {
 })
 
 test('on sinusoid matching, where gradients vanish, AE-DDSP finds the frequency and plain Adam does not', async () => {
+  // Whether a run finds the peak depends on its seed (the local tests are random), so count over 12 seeds.
   const problem = sinusoidProblem([0.75, 0.9])
   const start = Float32Array.from([0.2, 0.3])
-  const ours = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...DEFAULT_CONTROLLER_CONFIG, seed: 2 })
-  const adam = await adamMethod(problem, start, { seconds: 60, maxEvaluations: ours.evaluations }, 2)
-  assert.ok(ours.bestLoss < 0.05 * adam.bestLoss, `AE-DDSP ${ours.bestLoss} vs Adam ${adam.bestLoss}`)
+  let found = 0
+  for (let seed = 1; seed <= 12; seed++) {
+    const ours = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...DEFAULT_CONTROLLER_CONFIG, seed })
+    const adam = await adamMethod(problem, start, { seconds: 60, maxEvaluations: ours.evaluations }, seed)
+    assert.ok(adam.bestLoss > 1, `Adam found the peak (seed ${seed}): ${adam.bestLoss}`)
+    if (ours.bestLoss < 0.05 * adam.bestLoss) found++
+  }
+  assert.ok(found >= 8, `AE-DDSP found the frequency in ${found} of 12 runs`)
 })
 
 test('same seed, same trajectory; another seed, another one', async () => {
@@ -117,4 +123,28 @@ test('ditherDeadBoost multiplies the dither only on parameters whose gradient st
   const boosted = travel(20)
   assert.ok(plain > 0, 'σ0 dither moves the dead parameter a little')
   assert.ok(boosted > 10 * plain, `dead parameter travelled ${boosted} boosted against ${plain}`)
+})
+
+test('sign-agreement gains: steps lengthen along a long slope and shorten around a minimum', () => {
+  // One parameter, α0 = 0.02: a fixed Adam step needs ~40 steps to reach 0.75 and then rattles around the minimum
+  // with an amplitude of about α0. The gains should get there faster and settle closer. The scalar α law is held
+  // (u = d = 1, λ = 0) so that only the gains act.
+  const problem = quadraticProblem([0.8])
+  const laws = { ...DEFAULT_CONTROLLER_CONFIG.laws, up: 1, down: 1, lambda: 0 }
+  const run = (adaptive: boolean) => {
+    const controller = new Controller(problem, Float32Array.from([0.1]), { ...DEFAULT_CONTROLLER_CONFIG, laws, adaptive, dither: false, localTests: null })
+    const thetas: number[] = []
+    for (let t = 0; t < 150; t++) {
+      controller.step()
+      thetas.push(controller.theta[0]!)
+    }
+    const crossing = thetas.findIndex((v) => v >= 0.75)
+    const tail = thetas.slice(-30).map((v) => Math.abs(v - 0.8))
+    return { crossing, tailError: Math.max(...tail), gain: controller.gains[0]! }
+  }
+  const fixed = run(false)
+  const adaptive = run(true)
+  assert.ok(adaptive.crossing >= 0 && adaptive.crossing < fixed.crossing, `steps to reach 0.75: adaptive ${adaptive.crossing}, fixed ${fixed.crossing}`)
+  assert.ok(adaptive.tailError < 0.5 * fixed.tailError, `last 30 steps' error: adaptive ${adaptive.tailError}, fixed ${fixed.tailError}`)
+  assert.equal(fixed.gain, 1, 'the fixed ablation must not adapt the gains')
 })
