@@ -13,7 +13,7 @@ import { fm6ToVoice, voiceToFm6 } from '../main/plants/fm6-voice.ts'
 import type { Fm6Structure } from '../main/plants/fm6-controls.ts'
 import { timeToThreshold, type TracePoint } from '../main/engine/budget.ts'
 import { analyseTarget } from '../main/engine/match-front-end.ts'
-import { MATCH_VELOCITY, polishVoice, type ReferenceTarget } from '../main/engine/match-back-end.ts'
+import { MATCH_VELOCITY, fm6PolishGuide, polishVoice, type ReferenceTarget } from '../main/engine/match-back-end.ts'
 import { algorithmShortList, bestInitialTheta } from '../main/engine/match-init.ts'
 import { createPlantProblem } from '../main/engine/plant-problem.ts'
 import { spectralRatios } from '../main/engine/partials.ts'
@@ -93,7 +93,7 @@ async function runTargetSeed(target: BenchTarget, runName: string, seed: number,
     const counting = new CountingProblem(problem)
     const result = await METHODS[method]!(counting, start.theta, { seconds: settings.seconds, clock: 'cpu' }, seed)
     const voice = fm6ToVoice(result.bestTheta, structure, { name: 'BENCH', key: matchTarget.key })
-    const polished = await polishVoice(voice, reference, Infinity, { seed, maxEvaluations: settings.polishEvaluations })
+    const polished = await polishVoice(voice, reference, Infinity, { seed, maxEvaluations: settings.polishEvaluations, guide: fm6PolishGuide(problem) })
     outcomes.push({
       method,
       target: runName,

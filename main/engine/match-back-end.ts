@@ -6,7 +6,9 @@ import { logMelDistance } from '../dsp/distance.ts'
 import { renderNote } from '../dx7/render.ts'
 import { algorithmSpec } from '../dx7/algorithms.ts'
 import { OPERATOR_RANGES, cloneVoice, validateVoice, type Dx7Voice } from '../dx7/voice.ts'
+import { voiceToFm6 } from '../plants/fm6-voice.ts'
 import { Budget } from './budget.ts'
+import type { Problem } from './problem.ts'
 
 export interface ReferenceTarget {
   samples: Float32Array
@@ -65,7 +67,95 @@ function buildMoves(voice: Dx7Voice, locked: ReadonlySet<string>): Move[] {
     }
   }
   if (!locked.has('feedback')) moves.push((v, rng) => bump(() => v.feedback, (x) => (v.feedback = x), [0, 7], sign(rng)))
+  for (let k = 0; k < 4; k++) {
+    if (!locked.has(`pitchEgRate${k + 1}`)) moves.push((v, rng) => bump(() => v.pitchEgRates[k]!, (x) => (v.pitchEgRates[k] = x), [0, 99], sign(rng) * (1 + rng.int(3))))
+    if (!locked.has(`pitchEgLevel${k + 1}`)) moves.push((v, rng) => bump(() => v.pitchEgLevels[k]!, (x) => (v.pitchEgLevels[k] = x), [0, 99], sign(rng)))
+  }
   return moves
+}
+
+/** A named integer field of the voice, with its range, for the gradient-directed moves. */
+interface Field {
+  get: (v: Dx7Voice) => number
+  set: (v: Dx7Voice, x: number) => void
+  range: readonly [number, number]
+  steps: readonly number[] // signed step sizes to try
+}
+
+/** Every integer field a directed move may change (the same fields, locks and carrier rule as buildMoves). */
+function directedFields(voice: Dx7Voice, locked: ReadonlySet<string>): Field[] {
+  const fields: Field[] = []
+  const carriers = new Set<number>(algorithmSpec(voice.algorithm).carriers)
+  const coarse = [-3, -1, 1, 3]
+  const unit = [-1, 1]
+  for (let i = 0; i < 6; i++) {
+    const free = (field: string) => !locked.has(`op${i + 1}.${field}`)
+    if (free('outputLevel')) fields.push({ get: (v) => v.operators[i]!.outputLevel, set: (v, x) => (v.operators[i]!.outputLevel = x), range: OPERATOR_RANGES.outputLevel, steps: coarse })
+    if (free('ratio') && free('fixedFreq')) {
+      fields.push({ get: (v) => v.operators[i]!.freqFine, set: (v, x) => (v.operators[i]!.freqFine = x), range: OPERATOR_RANGES.freqFine, steps: unit })
+      if (!carriers.has(i + 1)) fields.push({ get: (v) => v.operators[i]!.freqCoarse, set: (v, x) => (v.operators[i]!.freqCoarse = x), range: OPERATOR_RANGES.freqCoarse, steps: unit })
+    }
+    if (free('detune')) fields.push({ get: (v) => v.operators[i]!.detune, set: (v, x) => (v.operators[i]!.detune = x), range: OPERATOR_RANGES.detune, steps: unit })
+    for (let k = 0; k < 4; k++) {
+      if (free(`egRate${k + 1}`)) fields.push({ get: (v) => v.operators[i]!.egRates[k]!, set: (v, x) => (v.operators[i]!.egRates[k] = x), range: OPERATOR_RANGES.egRates, steps: coarse })
+      if (free(`egLevel${k + 1}`)) fields.push({ get: (v) => v.operators[i]!.egLevels[k]!, set: (v, x) => (v.operators[i]!.egLevels[k] = x), range: OPERATOR_RANGES.egLevels, steps: coarse })
+    }
+  }
+  if (!locked.has('feedback')) fields.push({ get: (v) => v.feedback, set: (v, x) => (v.feedback = x), range: [0, 7], steps: unit })
+  for (let k = 0; k < 4; k++) {
+    if (!locked.has(`pitchEgRate${k + 1}`)) fields.push({ get: (v) => v.pitchEgRates[k]!, set: (v, x) => (v.pitchEgRates[k] = x), range: [0, 99], steps: coarse })
+    if (!locked.has(`pitchEgLevel${k + 1}`)) fields.push({ get: (v) => v.pitchEgLevels[k]!, set: (v, x) => (v.pitchEgLevels[k] = x), range: [0, 99], steps: unit })
+  }
+  return fields
+}
+
+/**
+ * The plant's view of a voice for the directed moves: θ of the voice (voiceToFm6's layout) and ∂loss/∂θ there,
+ * or null when the plant cannot score it. Given to polishVoice by whoever owns the plant.
+ */
+export interface PolishGuide {
+  theta(voice: Dx7Voice): Float32Array
+  gradient(voice: Dx7Voice): Float32Array | null
+}
+
+/** The guide of an fm6 plant problem: θ in the plant's layout (voiceToFm6) and ∂loss/∂θ from one evaluation. */
+export function fm6PolishGuide(problem: Pick<Problem, 'dim' | 'evaluate'>): PolishGuide {
+  const grad = new Float32Array(problem.dim)
+  return {
+    theta: (voice) => voiceToFm6(voice).theta,
+    gradient: (voice) => {
+      const theta = voiceToFm6(voice).theta
+      if (theta.length !== problem.dim) return null
+      const loss = problem.evaluate(theta, 1, grad)[0]!.loss
+      return Number.isFinite(loss) ? Float32Array.from(grad) : null
+    },
+  }
+}
+
+/**
+ * Single-field integer moves of the voice that the plant's gradient predicts lower the loss, best first: the
+ * first-order change g·(θ(moved) − θ(voice)). Quantisation moves every field by up to half a step and the
+ * relaxed plant differs from the reference at a few settings; these are the moves most likely to undo that.
+ */
+function directedMoves(voice: Dx7Voice, fields: readonly Field[], guide: PolishGuide): Dx7Voice[] {
+  const grad = guide.gradient(voice)
+  if (!grad) return []
+  const theta = guide.theta(voice)
+  const scored: { voice: Dx7Voice; predicted: number }[] = []
+  for (const field of fields) {
+    const before = field.get(voice)
+    for (const step of field.steps) {
+      const after = Math.max(field.range[0], Math.min(field.range[1], before + step))
+      if (after === before) continue
+      const moved = cloneVoice(voice)
+      field.set(moved, after)
+      const movedTheta = guide.theta(moved)
+      let predicted = 0
+      for (let i = 0; i < theta.length; i++) predicted += grad[i]! * (movedTheta[i]! - theta[i]!)
+      if (predicted < 0) scored.push({ voice: moved, predicted })
+    }
+  }
+  return scored.sort((a, b) => a.predicted - b.predicted).map((s) => s.voice)
 }
 
 export interface PolishResult {
@@ -76,22 +166,40 @@ export interface PolishResult {
 }
 
 /**
- * First-improvement local search over integer moves (one or two at a time), scored by voiceDistance, for up to
- * `seconds`. The returned voice is never worse than the input.
+ * First-improvement local search over integer moves, scored by voiceDistance, for up to `seconds`. With a guide
+ * it first tries the plant-gradient-directed single-field moves, best predicted first, and re-ranks them after
+ * every accepted move; once a ranking yields nothing it goes on with random moves (one or two at a time). The
+ * returned voice is never worse than the input.
  */
 export async function polishVoice(
   voice: Dx7Voice,
   target: ReferenceTarget,
   seconds: number,
-  options: { seed?: number; lockedParams?: readonly string[]; signal?: AbortSignal; maxEvaluations?: number; clock?: 'wall' | 'cpu' } = {},
+  options: { seed?: number; lockedParams?: readonly string[]; signal?: AbortSignal; maxEvaluations?: number; clock?: 'wall' | 'cpu'; guide?: PolishGuide } = {},
 ): Promise<PolishResult> {
   const rng = createRng(options.seed ?? 1)
   let best = validateVoice(cloneVoice(voice))
   let bestDistance = voiceDistance(best, target)
   const distanceBefore = bestDistance
-  const moves = buildMoves(best, new Set(options.lockedParams ?? []))
+  const locked = new Set(options.lockedParams ?? [])
+  const moves = buildMoves(best, locked)
   const budget = new Budget({ seconds, signal: options.signal, maxEvaluations: options.maxEvaluations, clock: options.clock })
   let evaluations = 1
+  if (options.guide) {
+    const fields = directedFields(best, locked)
+    let ranked = directedMoves(best, fields, options.guide)
+    while (ranked.length > 0 && !budget.exhausted(evaluations)) {
+      const candidate = ranked.shift()!
+      const distance = voiceDistance(candidate, target)
+      evaluations++
+      if (distance < bestDistance) {
+        best = candidate
+        bestDistance = distance
+        ranked = directedMoves(best, fields, options.guide)
+      }
+      await budget.maybeYield()
+    }
+  }
   while (moves.length > 0 && !budget.exhausted(evaluations)) {
     const candidate = cloneVoice(best)
     const count = rng.next() < 0.7 ? 1 : 2

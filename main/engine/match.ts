@@ -14,7 +14,7 @@ import type { Plant, RenderContext } from '../plants/plant.ts'
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerStep } from './controller.ts'
 import { lockedPlantIds } from './locked-params.ts'
 import { analyseTarget, type KeySource, type MatchTarget } from './match-front-end.ts'
-import { MATCH_VELOCITY, polishVoice, renderForTarget, type ReferenceTarget } from './match-back-end.ts'
+import { MATCH_VELOCITY, fm6PolishGuide, polishVoice, renderForTarget, type ReferenceTarget } from './match-back-end.ts'
 import { algorithmShortList, bestInitialTheta } from './match-init.ts'
 import { spectralRatios as spectralRatioCandidates } from './partials.ts'
 import { createPlantProblem, type PlantProblem } from './plant-problem.ts'
@@ -194,7 +194,8 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     const quantised = fm6ToVoice(winner.theta, winner.structure, { name: options.name ?? 'AE-DDSP', key: target.key })
     const polishSec = Math.max(0.2, options.seconds - elapsed())
     const lockedParams = lockedPlantIds(options.lockedParams ?? [], winner.problem.plant.params.map((p) => p.id))
-    const polished = await polishVoice(quantised, reference, polishSec, { seed, lockedParams, signal: options.signal, maxEvaluations: options.polishEvaluations })
+    const guide = fm6PolishGuide(winner.problem)
+    const polished = await polishVoice(quantised, reference, polishSec, { seed, lockedParams, signal: options.signal, maxEvaluations: options.polishEvaluations, guide })
     onProgress?.({ ...lastProgress(trajectory), step: step++, elapsedSec: elapsed(), phase: 'polish', voice: polished.voice, algorithm: winner.structure.algorithm })
 
     const renderSampleRate = options.sampleRate
