@@ -19,6 +19,7 @@ import { createPlantProblem } from '../main/engine/plant-problem.ts'
 import { spectralRatios } from '../main/engine/partials.ts'
 import { CountingProblem } from '../main/engine/problem.ts'
 import { METHODS } from '../main/engine/methods.ts'
+import { createRng } from '../main/common/rng.ts'
 import { inDomainTargets, realTargets, type BenchTarget } from './_match-targets.ts'
 
 interface Settings {
@@ -162,6 +163,42 @@ function summarise(outcomes: Outcome[], suite: string, methods: string[], budget
   })
 }
 
+interface Paired {
+  suite: string
+  method: string
+  runs: number
+  ratio: number // geometric mean over runs of AE-DDSP's distance ÷ this method's
+  low: number // 90 % bootstrap interval of that ratio
+  high: number
+  better: number // runs where AE-DDSP's distance is lower
+}
+
+/**
+ * AE-DDSP against each other method run by run (same target, seed and start): the geometric-mean distance ratio
+ * with a 90 % bootstrap interval. Medians of two close methods swap on noise; the paired ratio says whether a
+ * difference is larger than the run-to-run spread.
+ */
+function pairedRatios(outcomes: Outcome[], suite: string, methods: string[]): Paired[] {
+  const inSuite = outcomes.filter((o) => o.suite === suite)
+  const runs = [...new Set(inSuite.map((o) => o.target))]
+  const distance = (method: string, run: string) => inSuite.find((o) => o.method === method && o.target === run)?.distance ?? NaN
+  return methods.filter((m) => m !== 'ae-ddsp').map((method) => {
+    const logs = runs.map((run) => Math.log(distance('ae-ddsp', run) / distance(method, run))).filter(Number.isFinite)
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1)
+    const rng = createRng(7)
+    const resampled = Array.from({ length: 2000 }, () => mean(logs.map(() => logs[rng.int(logs.length)]!))).sort((a, b) => a - b)
+    return {
+      suite,
+      method,
+      runs: logs.length,
+      ratio: Math.exp(mean(logs)),
+      low: Math.exp(quantile(resampled, 0.05)),
+      high: Math.exp(quantile(resampled, 0.95)),
+      better: logs.filter((x) => x < 0).length,
+    }
+  })
+}
+
 export async function run(args: string[]): Promise<unknown> {
   const settings = parseArgs(args)
   const targets: BenchTarget[] = []
@@ -196,7 +233,15 @@ export async function run(args: string[]): Promise<unknown> {
   for (const v of verdicts) {
     console.log(v.doesNotBeat.length === 0 ? `${v.suite}: AE-DDSP has the lowest median distance` : `${v.suite}: AE-DDSP does NOT beat ${v.doesNotBeat.join(', ')} on the median`)
   }
-  const summary = { suite: 'match', settings, rows, verdicts }
+  const paired = settings.methods.includes('ae-ddsp') ? settings.suites.flatMap((suite) => pairedRatios(outcomes, suite, settings.methods)) : []
+  if (paired.length > 0) {
+    console.log('')
+    console.log('suite      AE-DDSP ÷ method, run by run  geo-mean  [90 % bootstrap]   AE-DDSP better')
+    for (const p of paired) {
+      console.log(`${p.suite.padEnd(10)} ${p.method.padEnd(29)} ${p.ratio.toFixed(3)}    [${p.low.toFixed(3)}, ${p.high.toFixed(3)}]   ${String(p.better).padStart(3)}/${p.runs}`)
+    }
+  }
+  const summary = { suite: 'match', settings, rows, verdicts, paired }
   console.log(JSON.stringify(summary))
   return summary
 }
