@@ -47,7 +47,9 @@ test('divergence triggers a rollback to the best point', () => {
 })
 
 test('on sinusoid matching, where gradients vanish, AE-DDSP finds the frequency and plain Adam does not', async () => {
-  // Whether a run finds the peak depends on its seed (the local tests are random), so count over 12 seeds.
+  // Whether a run finds the peak depends on its seed (the local tests are random), so count over 12 seeds. The
+  // per-parameter gains cost this toy some runs (18 of 24 seeds found it with them, 23 without): they let the
+  // amplitude fall faster to 0 at the wrong frequency, where no frequency jump shows a gain any more.
   const problem = sinusoidProblem([0.75, 0.9])
   const start = Float32Array.from([0.2, 0.3])
   let found = 0
