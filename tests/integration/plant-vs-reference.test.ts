@@ -69,3 +69,31 @@ test('fm6 at integer settings agrees with the reference renderer on random voice
   assert.ok(p90 < 0.03, `90th percentile ${p90}`)
   assert.ok(worst < 0.08, `worst ${worst}`)
 })
+
+test('a one-step EG rise the hardware cannot see (98 → 99) holds in the plant as in the reference', () => {
+  // EG levels above 19 pair up in the hardware (98 and 99 are one level), so the reference holds at stage 2
+  // before decaying; the relaxed table puts them apart. Before fm6-controls.ts sameHardwareLevel the plant glided
+  // and decayed a whole hold early: distance 0.17 at rate 20 against 0.006 for 99 → 99.
+  const sampleRate = 16000
+  const holdSec = 0.7
+  const distance = (l1: number, r2: number): number => {
+    const voice = initVoice()
+    voice.algorithm = 1
+    voice.operators[1]!.outputLevel = 74
+    voice.operators[1]!.egRates = [99, r2, 58, 54]
+    voice.operators[1]!.egLevels = [l1, 99, 51, 2]
+    voice.operators[0]!.egRates = [98, 74, 48, 59]
+    voice.operators[0]!.egLevels = [99, 99, 84, 1]
+    const ref = renderNote(voice, { note: 60, velocity: 100, holdSec, releaseSec: 0.3, sampleRate })
+    const { theta, structure } = voiceToFm6(voice)
+    const out = new Float32Array(ref.length)
+    createFm6Plant(structure).render(theta, 1, { sampleRate, numSamples: ref.length, note: 60, velocity: 100, holdSec }, out)
+    return logMelDistance(out, ref, sampleRate)
+  }
+  const same = distance(99, 20)
+  for (const r2 of [20, 57]) {
+    const paired = distance(98, r2)
+    assert.ok(paired < 0.05, `98 → 99 at rate ${r2}: distance ${paired} (99 → 99: ${same})`)
+  }
+  assert.ok(distance(97, 20) < 0.05, '97 → 99 is a real rise and must still glide')
+})

@@ -13,7 +13,8 @@
 // - Static per note (build-time constants): key, velocity, keyboard level/rate scaling from the base voice, the
 //   speed and hold tables for each operator's rate-scaling offset, key-off time, which operators follow the pitch EG.
 // - Static holds: EG_STATIC hold samples of the rounded rate (round = Cast of x + 0.5), a Gather, no gradient;
-//   Dexed's silent attack (L1 rounds to 0, hold > 0) forces stage 1 to hold, as egHolds < 0 does in TS.
+//   Dexed's silent attack (L1 rounds to 0, hold > 0) forces stage 1 to hold, as egHolds < 0 does in TS, and so does
+//   a stage 2 or 3 whose rounded level the hardware maps to the previous stage's (sameHardwareLevel in TS).
 // The tables are fm6-controls.ts's own (EGL_TABLE, PITCH_RATE_TABLE, egSpeedTable);
 // tests/unit/backends/fm6-graph.test.ts checks every control against fm6ToControls.
 
@@ -21,7 +22,7 @@ import type { Graph, Value } from './graph.ts'
 import { cloneVoice, initVoice, type Dx7Voice } from '../../dx7/voice.ts'
 import { algorithmSpec } from '../../dx7/algorithms.ts'
 import {
-  CONTROL_BLOCK_SIZE, OUTPUT_LEVEL_TABLE, PITCH_EG_LEVEL_TABLE, scaleKeyboardLevel, scaleKeyboardRate, scaleVelocity,
+  CONTROL_BLOCK_SIZE, OUTPUT_LEVEL_TABLE, PITCH_EG_LEVEL_TABLE, scaleEgLevel, scaleKeyboardLevel, scaleKeyboardRate, scaleVelocity,
 } from '../../dx7/tables.ts'
 import { egStaticHoldSamples, EG_LEVEL_FLOOR_MICROSTEPS } from '../../dx7/envelope.ts'
 import { logFreqForKey, transposedKey } from '../../dx7/frequency.ts'
@@ -43,7 +44,7 @@ export interface Fm6GraphControls {
   egSpeeds: Value
   /** [B, 6, 4] static-hold samples per stage (no gradient). */
   egHolds: Value
-  /** [B, 6, 4] bool: the stage holds whatever its levels (Dexed's silent attack, stage 1 only). */
+  /** [B, 6, 4] bool: the stage holds whatever its levels (silent attack at stage 1, hardware-equal levels at 2 and 3). */
   egForceHold: Value
   /** [B, 6] phase increment (cycles per sample) before the pitch EG. */
   baseInc: Value
@@ -178,6 +179,13 @@ export function buildFm6Controls(g: Graph, theta: Value, structure: Fm6Structure
   const stageOne = g.constant([1, 0, 0, 0], [4])
   const silent = g.and(g.and(g.greater(0.5, levels), g.greater(stageOne, 0.5)), g.greater(silentHolds, 0))
   const egHolds = g.where(silent, silentHolds, holds)
+  // Stages 2 and 3 whose rounded level the hardware maps to the same EG level as the stage before hold as well
+  // (fm6-controls.ts sameHardwareLevel); again a hold of 0 does not force.
+  const hardware = gatherTable(g, Float32Array.from({ length: 100 }, (_, l) => scaleEgLevel(l)), g.cast(g.add(g.clip(levels, 0, 99), 0.5), 'int64'))
+  const previousHardware = g.concat([g.slice(hardware, 2, 0, 1), g.slice(hardware, 2, 0, 3)], 2)
+  const decayChain = g.constant([0, 1, 1, 0], [4])
+  const sameLevel = g.and(g.and(g.equal(hardware, previousHardware), g.greater(decayChain, 0.5)), g.greater(holds, 0))
+  const egForceHold = g.or(silent, sameLevel)
 
   // ln(cycles per sample) = lnBase + ln x + detune term (ratio: key + Dexed detune + log2 ratio; fixed: log2 Hz +
   // detune above 0). ln x = ln min + u·ln(max/min) is ~9 in size, so a plain float32 sum is off by ~5e-7, a
@@ -211,7 +219,7 @@ export function buildFm6Controls(g: Graph, theta: Value, structure: Fm6Structure
 
   const N = CONTROL_BLOCK_SIZE
   return {
-    egTargets, egSpeeds, egHolds, egForceHold: silent, baseInc,
+    egTargets, egSpeeds, egHolds, egForceHold, baseInc,
     followsPitchEg: fixed.map((f) => (f && !FIXED_FOLLOWS_PITCH_EG ? 0 : 1)),
     feedbackGain, pitchTargets, pitchSpeeds,
     keyOffSample: Math.ceil(Math.round(ctx.holdSec * ctx.sampleRate) / N) * N,
