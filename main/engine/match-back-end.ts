@@ -41,77 +41,55 @@ export function voiceDistance(voice: Dx7Voice, target: ReferenceTarget): number 
   return logMelDistance(renderForTarget(voice, target), target.samples, target.sampleRate)
 }
 
-type Move = (voice: Dx7Voice, rng: Rng) => boolean // mutates; false when the move does not apply
-
-function bump(get: () => number, set: (v: number) => void, range: readonly [number, number], delta: number): boolean {
-  const before = get()
-  const after = Math.max(range[0], Math.min(range[1], before + delta))
-  if (after === before) return false
-  set(after)
-  return true
-}
-
-/** Small integer moves on the parameters that matter at one key; locked fields are never touched. */
-function buildMoves(voice: Dx7Voice, locked: ReadonlySet<string>): Move[] {
-  const moves: Move[] = []
-  const carriers = new Set<number>(algorithmSpec(voice.algorithm).carriers)
-  const sign = (rng: Rng) => (rng.next() < 0.5 ? -1 : 1)
-  for (let i = 0; i < 6; i++) {
-    const op = `op${i + 1}`
-    const free = (field: string) => !locked.has(`${op}.${field}`)
-    if (free('outputLevel')) moves.push((v, rng) => bump(() => v.operators[i]!.outputLevel, (x) => (v.operators[i]!.outputLevel = x), OPERATOR_RANGES.outputLevel, sign(rng) * (1 + rng.int(3))))
-    if (free('ratio') && free('fixedFreq')) {
-      moves.push((v, rng) => bump(() => v.operators[i]!.freqFine, (x) => (v.operators[i]!.freqFine = x), OPERATOR_RANGES.freqFine, sign(rng)))
-      // A carrier's coarse step moves the pitch by an interval: only modulators get it.
-      if (!carriers.has(i + 1)) moves.push((v, rng) => bump(() => v.operators[i]!.freqCoarse, (x) => (v.operators[i]!.freqCoarse = x), OPERATOR_RANGES.freqCoarse, sign(rng)))
-    }
-    if (free('detune')) moves.push((v, rng) => bump(() => v.operators[i]!.detune, (x) => (v.operators[i]!.detune = x), OPERATOR_RANGES.detune, sign(rng)))
-    for (let k = 0; k < 4; k++) {
-      if (free(`egRate${k + 1}`)) moves.push((v, rng) => bump(() => v.operators[i]!.egRates[k]!, (x) => (v.operators[i]!.egRates[k] = x), OPERATOR_RANGES.egRates, sign(rng) * (1 + rng.int(3))))
-      if (free(`egLevel${k + 1}`)) moves.push((v, rng) => bump(() => v.operators[i]!.egLevels[k]!, (x) => (v.operators[i]!.egLevels[k] = x), OPERATOR_RANGES.egLevels, sign(rng) * (1 + rng.int(3))))
-    }
-  }
-  if (!locked.has('feedback')) moves.push((v, rng) => bump(() => v.feedback, (x) => (v.feedback = x), [0, 7], sign(rng)))
-  for (let k = 0; k < 4; k++) {
-    if (!locked.has(`pitchEgRate${k + 1}`)) moves.push((v, rng) => bump(() => v.pitchEgRates[k]!, (x) => (v.pitchEgRates[k] = x), [0, 99], sign(rng) * (1 + rng.int(3))))
-    if (!locked.has(`pitchEgLevel${k + 1}`)) moves.push((v, rng) => bump(() => v.pitchEgLevels[k]!, (x) => (v.pitchEgLevels[k] = x), [0, 99], sign(rng)))
-  }
-  return moves
-}
-
-/** A named integer field of the voice, with its range, for the gradient-directed moves. */
+/** An integer field of the voice that the polish may change, with its range and its largest single step. */
 interface Field {
   get: (v: Dx7Voice) => number
   set: (v: Dx7Voice, x: number) => void
   range: readonly [number, number]
-  steps: readonly number[] // signed step sizes to try
+  maxStep: number // random moves step by ±1..maxStep; directed moves try ±1 and ±maxStep
 }
 
-/** Every integer field a directed move may change (the same fields, locks and carrier rule as buildMoves). */
-function directedFields(voice: Dx7Voice, locked: ReadonlySet<string>): Field[] {
+/** Sets field to its current value + delta, clamped; false when that changes nothing. */
+function bump(voice: Dx7Voice, field: Field, delta: number): boolean {
+  const before = field.get(voice)
+  const after = Math.max(field.range[0], Math.min(field.range[1], before + delta))
+  if (after === before) return false
+  field.set(voice, after)
+  return true
+}
+
+/** The integer fields that matter at one key; locked fields are never touched. */
+function polishFields(voice: Dx7Voice, locked: ReadonlySet<string>): Field[] {
   const fields: Field[] = []
   const carriers = new Set<number>(algorithmSpec(voice.algorithm).carriers)
-  const coarse = [-3, -1, 1, 3]
-  const unit = [-1, 1]
   for (let i = 0; i < 6; i++) {
     const free = (field: string) => !locked.has(`op${i + 1}.${field}`)
-    if (free('outputLevel')) fields.push({ get: (v) => v.operators[i]!.outputLevel, set: (v, x) => (v.operators[i]!.outputLevel = x), range: OPERATOR_RANGES.outputLevel, steps: coarse })
+    const op = (v: Dx7Voice) => v.operators[i]!
+    if (free('outputLevel')) fields.push({ get: (v) => op(v).outputLevel, set: (v, x) => (op(v).outputLevel = x), range: OPERATOR_RANGES.outputLevel, maxStep: 3 })
     if (free('ratio') && free('fixedFreq')) {
-      fields.push({ get: (v) => v.operators[i]!.freqFine, set: (v, x) => (v.operators[i]!.freqFine = x), range: OPERATOR_RANGES.freqFine, steps: unit })
-      if (!carriers.has(i + 1)) fields.push({ get: (v) => v.operators[i]!.freqCoarse, set: (v, x) => (v.operators[i]!.freqCoarse = x), range: OPERATOR_RANGES.freqCoarse, steps: unit })
+      fields.push({ get: (v) => op(v).freqFine, set: (v, x) => (op(v).freqFine = x), range: OPERATOR_RANGES.freqFine, maxStep: 1 })
+      // A carrier's coarse step moves the pitch by an interval: only modulators get it.
+      if (!carriers.has(i + 1)) fields.push({ get: (v) => op(v).freqCoarse, set: (v, x) => (op(v).freqCoarse = x), range: OPERATOR_RANGES.freqCoarse, maxStep: 1 })
     }
-    if (free('detune')) fields.push({ get: (v) => v.operators[i]!.detune, set: (v, x) => (v.operators[i]!.detune = x), range: OPERATOR_RANGES.detune, steps: unit })
+    if (free('detune')) fields.push({ get: (v) => op(v).detune, set: (v, x) => (op(v).detune = x), range: OPERATOR_RANGES.detune, maxStep: 1 })
     for (let k = 0; k < 4; k++) {
-      if (free(`egRate${k + 1}`)) fields.push({ get: (v) => v.operators[i]!.egRates[k]!, set: (v, x) => (v.operators[i]!.egRates[k] = x), range: OPERATOR_RANGES.egRates, steps: coarse })
-      if (free(`egLevel${k + 1}`)) fields.push({ get: (v) => v.operators[i]!.egLevels[k]!, set: (v, x) => (v.operators[i]!.egLevels[k] = x), range: OPERATOR_RANGES.egLevels, steps: coarse })
+      if (free(`egRate${k + 1}`)) fields.push({ get: (v) => op(v).egRates[k]!, set: (v, x) => (op(v).egRates[k] = x), range: OPERATOR_RANGES.egRates, maxStep: 3 })
+      if (free(`egLevel${k + 1}`)) fields.push({ get: (v) => op(v).egLevels[k]!, set: (v, x) => (op(v).egLevels[k] = x), range: OPERATOR_RANGES.egLevels, maxStep: 3 })
     }
   }
-  if (!locked.has('feedback')) fields.push({ get: (v) => v.feedback, set: (v, x) => (v.feedback = x), range: [0, 7], steps: unit })
+  if (!locked.has('feedback')) fields.push({ get: (v) => v.feedback, set: (v, x) => (v.feedback = x), range: [0, 7], maxStep: 1 })
   for (let k = 0; k < 4; k++) {
-    if (!locked.has(`pitchEgRate${k + 1}`)) fields.push({ get: (v) => v.pitchEgRates[k]!, set: (v, x) => (v.pitchEgRates[k] = x), range: [0, 99], steps: coarse })
-    if (!locked.has(`pitchEgLevel${k + 1}`)) fields.push({ get: (v) => v.pitchEgLevels[k]!, set: (v, x) => (v.pitchEgLevels[k] = x), range: [0, 99], steps: unit })
+    if (!locked.has(`pitchEgRate${k + 1}`)) fields.push({ get: (v) => v.pitchEgRates[k]!, set: (v, x) => (v.pitchEgRates[k] = x), range: [0, 99], maxStep: 3 })
+    if (!locked.has(`pitchEgLevel${k + 1}`)) fields.push({ get: (v) => v.pitchEgLevels[k]!, set: (v, x) => (v.pitchEgLevels[k] = x), range: [0, 99], maxStep: 1 })
   }
   return fields
+}
+
+/** A random move: one field by ±1..maxStep. */
+function randomMove(voice: Dx7Voice, fields: readonly Field[], rng: Rng): boolean {
+  const field = fields[rng.int(fields.length)]!
+  const sign = rng.next() < 0.5 ? -1 : 1
+  return bump(voice, field, sign * (field.maxStep > 1 ? 1 + rng.int(field.maxStep) : 1))
 }
 
 /**
@@ -148,12 +126,9 @@ function directedMoves(voice: Dx7Voice, fields: readonly Field[], guide: PolishG
   const theta = guide.theta(voice)
   const scored: { voice: Dx7Voice; predicted: number }[] = []
   for (const field of fields) {
-    const before = field.get(voice)
-    for (const step of field.steps) {
-      const after = Math.max(field.range[0], Math.min(field.range[1], before + step))
-      if (after === before) continue
+    for (const step of new Set([-field.maxStep, -1, 1, field.maxStep])) {
       const moved = cloneVoice(voice)
-      field.set(moved, after)
+      if (!bump(moved, field, step)) continue
       const movedTheta = guide.theta(moved)
       let predicted = 0
       for (let i = 0; i < theta.length; i++) predicted += grad[i]! * (movedTheta[i]! - theta[i]!)
@@ -186,12 +161,10 @@ export async function polishVoice(
   let best = validateVoice(cloneVoice(voice))
   let bestDistance = voiceDistance(best, target)
   const distanceBefore = bestDistance
-  const locked = new Set(options.lockedParams ?? [])
-  const moves = buildMoves(best, locked)
+  const fields = polishFields(best, new Set(options.lockedParams ?? []))
   const budget = new Budget({ seconds, signal: options.signal, maxEvaluations: options.maxEvaluations, clock: options.clock })
   let evaluations = 1
   if (options.guide) {
-    const fields = directedFields(best, locked)
     let ranked = directedMoves(best, fields, options.guide)
     while (ranked.length > 0 && !budget.exhausted(evaluations)) {
       const candidate = ranked.shift()!
@@ -205,11 +178,11 @@ export async function polishVoice(
       await budget.maybeYield()
     }
   }
-  while (moves.length > 0 && !budget.exhausted(evaluations)) {
+  while (fields.length > 0 && !budget.exhausted(evaluations)) {
     const candidate = cloneVoice(best)
     const count = rng.next() < 0.7 ? 1 : 2
     let changed = false
-    for (let m = 0; m < count; m++) changed = moves[rng.int(moves.length)]!(candidate, rng) || changed
+    for (let m = 0; m < count; m++) changed = randomMove(candidate, fields, rng) || changed
     if (!changed) continue
     const distance = voiceDistance(candidate, target)
     evaluations++
