@@ -19,7 +19,7 @@ import { createPlantProblem } from '../main/engine/plant-problem.ts'
 import { spectralRatios } from '../main/engine/partials.ts'
 import { CountingProblem } from '../main/engine/problem.ts'
 import { METHODS } from '../main/engine/methods.ts'
-import { createRng } from '../main/common/rng.ts'
+import { pairedRatio, type PairedRatio } from './_paired.ts'
 import { inDomainTargets, realTargets, type BenchTarget } from './_match-targets.ts'
 
 interface Settings {
@@ -80,7 +80,8 @@ async function runTarget(target: BenchTarget, settings: Settings): Promise<Outco
   return outcomes
 }
 
-async function runTargetSeed(target: BenchTarget, runName: string, seed: number, settings: Settings): Promise<Outcome[]> {
+/** What every method gets on one target: the plant problem, the shared start and the reference for the export. */
+export function benchProblem(target: BenchTarget) {
   const matchTarget = analyseTarget({ samples: target.samples, sampleRate: target.sampleRate, key: target.key, maxSec: 1.0 })
   const structure: Fm6Structure = target.voice ? voiceToFm6(target.voice).structure : { algorithm: algorithmShortList(matchTarget, 'auto')[0]!, oscModes: [0, 0, 0, 0, 0, 0] }
   const plant = createFm6Plant(structure)
@@ -89,6 +90,11 @@ async function runTargetSeed(target: BenchTarget, runName: string, seed: number,
   const problem = createPlantProblem(plant, ctx, prepareTarget(matchTarget.samples, matchTarget.sampleRate), [], { spectralRatios: spectral })
   const start = bestInitialTheta(problem, plant.params, structure.algorithm, matchTarget)
   const reference: ReferenceTarget = { samples: matchTarget.samples, sampleRate: matchTarget.sampleRate, key: matchTarget.key, holdSec: matchTarget.holdSec, velocity: MATCH_VELOCITY }
+  return { matchTarget, structure, problem, start, reference }
+}
+
+async function runTargetSeed(target: BenchTarget, runName: string, seed: number, settings: Settings): Promise<Outcome[]> {
+  const { matchTarget, structure, problem, start, reference } = benchProblem(target)
   const outcomes: Outcome[] = []
   for (const method of settings.methods) {
     const counting = new CountingProblem(problem)
@@ -163,40 +169,16 @@ function summarise(outcomes: Outcome[], suite: string, methods: string[], budget
   })
 }
 
-interface Paired {
-  suite: string
-  method: string
-  runs: number
-  ratio: number // geometric mean over runs of AE-DDSP's distance ÷ this method's
-  low: number // 90 % bootstrap interval of that ratio
-  high: number
-  better: number // runs where AE-DDSP's distance is lower
-}
-
 /**
  * AE-DDSP against each other method run by run (same target, seed and start): the geometric-mean distance ratio
  * with a 90 % bootstrap interval. Medians of two close methods swap on noise; the paired ratio says whether a
  * difference is larger than the run-to-run spread.
  */
-function pairedRatios(outcomes: Outcome[], suite: string, methods: string[]): Paired[] {
+function pairedRatios(outcomes: Outcome[], suite: string, methods: string[]): (PairedRatio & { suite: string; method: string })[] {
   const inSuite = outcomes.filter((o) => o.suite === suite)
   const runs = [...new Set(inSuite.map((o) => o.target))]
-  const distance = (method: string, run: string) => inSuite.find((o) => o.method === method && o.target === run)?.distance ?? NaN
-  return methods.filter((m) => m !== 'ae-ddsp').map((method) => {
-    const logs = runs.map((run) => Math.log(distance('ae-ddsp', run) / distance(method, run))).filter(Number.isFinite)
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1)
-    const rng = createRng(7)
-    const resampled = Array.from({ length: 2000 }, () => mean(logs.map(() => logs[rng.int(logs.length)]!))).sort((a, b) => a - b)
-    return {
-      suite,
-      method,
-      runs: logs.length,
-      ratio: Math.exp(mean(logs)),
-      low: Math.exp(quantile(resampled, 0.05)),
-      high: Math.exp(quantile(resampled, 0.95)),
-      better: logs.filter((x) => x < 0).length,
-    }
-  })
+  const distances = (method: string) => runs.map((run) => inSuite.find((o) => o.method === method && o.target === run)?.distance ?? NaN)
+  return methods.filter((m) => m !== 'ae-ddsp').map((method) => ({ suite, method, ...pairedRatio(distances('ae-ddsp'), distances(method)) }))
 }
 
 export async function run(args: string[]): Promise<unknown> {
