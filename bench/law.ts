@@ -5,12 +5,9 @@
 import { runController } from '../main/engine/run-controller.ts'
 import { DEFAULT_CONTROLLER_CONFIG } from '../main/engine/controller.ts'
 import { benchProblem } from './match.ts'
-import { pairedRatio } from './_paired.ts'
+import { pairedRatio } from './_stats.ts'
+import { option } from './_args.ts'
 import { inDomainTargets, realTargets } from './_match-targets.ts'
-
-function option(args: string[], name: string): string | undefined {
-  return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
-}
 
 export async function run(args: string[]): Promise<unknown> {
   const evaluations = Number(option(args, 'evaluations') ?? 350)

@@ -19,7 +19,8 @@ import { createPlantProblem } from '../main/engine/plant-problem.ts'
 import { spectralRatios } from '../main/engine/partials.ts'
 import { CountingProblem } from '../main/engine/problem.ts'
 import { METHODS } from '../main/engine/methods.ts'
-import { pairedRatio, type PairedRatio } from './_paired.ts'
+import { pairedRatio, quantile, type PairedRatio } from './_stats.ts'
+import { option } from './_args.ts'
 import { inDomainTargets, realTargets, type BenchTarget } from './_match-targets.ts'
 
 interface Settings {
@@ -36,10 +37,7 @@ interface Settings {
 
 function parseArgs(args: string[]): Settings {
   const full = args.includes('--full')
-  const value = (name: string) => {
-    const hit = args.find((a) => a.startsWith(`--${name}=`))
-    return hit?.slice(name.length + 3)
-  }
+  const value = (name: string) => option(args, name)
   const limit = value('limit') ? Number(value('limit')) : undefined
   const settings: Settings = {
     seconds: Number(value('seconds') ?? (full ? 6 : 2)),
@@ -118,14 +116,6 @@ async function runTargetSeed(target: BenchTarget, runName: string, seed: number,
   const threshold = start.loss - 0.5 * (start.loss - best)
   for (const o of outcomes) o.timeToThresholdSec = timeToThreshold(o.trace, threshold)
   return outcomes
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN
-  const position = (sorted.length - 1) * q
-  const low = Math.floor(position)
-  const high = Math.ceil(position)
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low)
 }
 
 interface Row {

@@ -15,6 +15,7 @@ import { PolyEngine } from '../main/audio/poly-engine.ts'
 import { createDx7Note } from '../main/audio/dx7-note-factory.ts'
 import { latencyBudget } from '../main/audio/live-output.ts'
 import { createAudioOut } from '../native/audio-out.ts'
+import { option } from './_args.ts'
 
 const REALTIME_MARGIN = 0.7
 const GOAL_VOICES = 64
@@ -27,11 +28,6 @@ interface Trial {
   p99BlockMs: number
   load: number
   realtime: boolean
-}
-
-function option(args: string[], name: string, fallback: number): number {
-  const found = args.find((a) => a.startsWith(`--${name}=`))
-  return found ? Number(found.split('=')[1]) : fallback
 }
 
 function trial(voices: number, patches: readonly Dx7Voice[], rateHz: number, blockFrames: number, seconds: number, repeats = REPEATS): Trial {
@@ -99,8 +95,8 @@ function printSearch(title: string, search: ReturnType<typeof searchPolyphony>):
 
 export async function run(args: string[]): Promise<unknown> {
   const quick = args.includes('--quick')
-  const rateHz = option(args, 'rate', 48000)
-  const blockFrames = option(args, 'block', 128)
+  const rateHz = Number(option(args, 'rate') ?? 48000)
+  const blockFrames = Number(option(args, 'block') ?? 128)
   const seconds = quick ? 0.25 : 1
   const bank = parseSysex(new Uint8Array(readFileSync(join(import.meta.dirname, '..', 'resources', 'banks', 'rom1a-factory.syx')))).voices
   const blockMs = (1000 * blockFrames) / rateHz

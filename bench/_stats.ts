@@ -1,4 +1,5 @@
-// Paired comparison of two methods over the same runs: geometric-mean ratio with a seeded bootstrap interval.
+// Statistics the benchmarks print: quantiles of sorted values, and the paired comparison of two methods over the
+// same runs (geometric-mean ratio with a seeded bootstrap interval).
 import { createRng } from '../main/common/rng.ts'
 
 export interface PairedRatio {
@@ -9,7 +10,9 @@ export interface PairedRatio {
   better: number // runs where a is lower than b
 }
 
-function quantileOf(sorted: number[], q: number): number {
+/** The q-quantile of ascending values, interpolated linearly; NaN when there are none. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN
   const position = (sorted.length - 1) * q
   const low = Math.floor(position)
   return sorted[low]! + (sorted[Math.ceil(position)]! - sorted[low]!) * (position - low)
@@ -24,8 +27,8 @@ export function pairedRatio(a: readonly number[], b: readonly number[]): PairedR
   return {
     runs: logs.length,
     ratio: Math.exp(mean(logs)),
-    low: logs.length ? Math.exp(quantileOf(resampled, 0.05)) : NaN,
-    high: logs.length ? Math.exp(quantileOf(resampled, 0.95)) : NaN,
+    low: logs.length ? Math.exp(quantile(resampled, 0.05)) : NaN,
+    high: logs.length ? Math.exp(quantile(resampled, 0.95)) : NaN,
     better: logs.filter((x) => x < 0).length,
   }
 }
