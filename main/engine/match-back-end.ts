@@ -10,7 +10,7 @@ import { createRng, type Rng } from '../common/rng.ts'
 import { logMelDistance } from '../dsp/distance.ts'
 import { renderNote } from '../dx7/render.ts'
 import { algorithmSpec } from '../dx7/algorithms.ts'
-import { OPERATOR_RANGES, cloneVoice, validateVoice, type Dx7Voice } from '../dx7/voice.ts'
+import { OPERATOR_RANGES, VOICE_RANGES, cloneVoice, validateVoice, type Dx7Voice } from '../dx7/voice.ts'
 import { voiceToFm6 } from '../plants/fm6-voice.ts'
 import { Budget } from './budget.ts'
 import type { Problem } from './problem.ts'
@@ -77,10 +77,10 @@ function polishFields(voice: Dx7Voice, locked: ReadonlySet<string>): Field[] {
       if (free(`egLevel${k + 1}`)) fields.push({ get: (v) => op(v).egLevels[k]!, set: (v, x) => (op(v).egLevels[k] = x), range: OPERATOR_RANGES.egLevels, maxStep: 3 })
     }
   }
-  if (!locked.has('feedback')) fields.push({ get: (v) => v.feedback, set: (v, x) => (v.feedback = x), range: [0, 7], maxStep: 1 })
+  if (!locked.has('feedback')) fields.push({ get: (v) => v.feedback, set: (v, x) => (v.feedback = x), range: VOICE_RANGES.feedback, maxStep: 1 })
   for (let k = 0; k < 4; k++) {
-    if (!locked.has(`pitchEgRate${k + 1}`)) fields.push({ get: (v) => v.pitchEgRates[k]!, set: (v, x) => (v.pitchEgRates[k] = x), range: [0, 99], maxStep: 3 })
-    if (!locked.has(`pitchEgLevel${k + 1}`)) fields.push({ get: (v) => v.pitchEgLevels[k]!, set: (v, x) => (v.pitchEgLevels[k] = x), range: [0, 99], maxStep: 1 })
+    if (!locked.has(`pitchEgRate${k + 1}`)) fields.push({ get: (v) => v.pitchEgRates[k]!, set: (v, x) => (v.pitchEgRates[k] = x), range: VOICE_RANGES.pitchEgRates, maxStep: 3 })
+    if (!locked.has(`pitchEgLevel${k + 1}`)) fields.push({ get: (v) => v.pitchEgLevels[k]!, set: (v, x) => (v.pitchEgLevels[k] = x), range: VOICE_RANGES.pitchEgLevels, maxStep: 1 })
   }
   return fields
 }
@@ -93,21 +93,20 @@ function randomMove(voice: Dx7Voice, fields: readonly Field[], rng: Rng): boolea
 }
 
 /**
- * The plant's view of a voice for the directed moves: θ of the voice (voiceToFm6's layout) and ∂loss/∂θ there,
- * or null when the plant cannot score it. Given to polishVoice by whoever owns the plant.
+ * The plant's view of a voice for the directed moves: θ of a voice in the plant's layout, and ∂loss/∂θ at such a
+ * θ (null when the plant cannot score it). Given to polishVoice by whoever owns the plant.
  */
 export interface PolishGuide {
   theta(voice: Dx7Voice): Float32Array
-  gradient(voice: Dx7Voice): Float32Array | null
+  gradient(theta: Float32Array): Float32Array | null
 }
 
-/** The guide of an fm6 plant problem: θ in the plant's layout (voiceToFm6) and ∂loss/∂θ from one evaluation. */
+/** The guide of an fm6 plant problem: θ by voiceToFm6, ∂loss/∂θ from one evaluation. */
 export function fm6PolishGuide(problem: Pick<Problem, 'dim' | 'evaluate'>): PolishGuide {
   const grad = new Float32Array(problem.dim)
   return {
     theta: (voice) => voiceToFm6(voice).theta,
-    gradient: (voice) => {
-      const theta = voiceToFm6(voice).theta
+    gradient: (theta) => {
       if (theta.length !== problem.dim) return null
       const loss = problem.evaluate(theta, 1, grad)[0]!.loss
       return Number.isFinite(loss) ? Float32Array.from(grad) : null
@@ -121,9 +120,9 @@ export function fm6PolishGuide(problem: Pick<Problem, 'dim' | 'evaluate'>): Poli
  * relaxed plant differs from the reference at a few settings; these are the moves most likely to undo that.
  */
 function directedMoves(voice: Dx7Voice, fields: readonly Field[], guide: PolishGuide): Dx7Voice[] {
-  const grad = guide.gradient(voice)
-  if (!grad) return []
   const theta = guide.theta(voice)
+  const grad = guide.gradient(theta)
+  if (!grad) return []
   const scored: { voice: Dx7Voice; predicted: number }[] = []
   for (const field of fields) {
     for (const step of new Set([-field.maxStep, -1, 1, field.maxStep])) {
