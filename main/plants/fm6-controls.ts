@@ -104,17 +104,16 @@ export function feedbackGainSlope(fb: number): number {
 }
 
 /**
- * True when decay-chain stage s (2 or 3, s = 1 or 2 here) starts from a level the hardware maps to its own target:
- * above 19 the DX7 pairs EG levels (scaleEgLevel(98) = scaleEgLevel(99)), so the reference EG sees target = current
- * and holds (Dexed's static hold) before the next stage. The relaxed table puts the two a fraction of a step apart,
- * so without this the plant would glide there at once and start the next stage a whole hold early (a one-step rise
- * 98 → 99 at rate 20 moved the log-mel distance between the plant and the reference render from 0.006 to 0.17).
- * Rounded levels, like the silent attack: a structural choice with no gradient.
+ * True when two EG levels are one level to the hardware: above 19 the DX7 pairs them (scaleEgLevel(98) =
+ * scaleEgLevel(99)). A decay-chain stage (2 or 3) whose level is one with the stage before makes the reference EG
+ * see target = current and hold (Dexed's static hold) before the next stage. The relaxed table puts the two a
+ * fraction of a step apart, so without this the plant would glide there at once and start the next stage a whole
+ * hold early (a one-step rise 98 → 99 at rate 20 moved the log-mel distance between the plant and the reference
+ * render from 0.006 to 0.17). Rounded levels, like the silent attack: a structural choice with no gradient.
  */
-export function sameHardwareLevel(previousLevel: number | undefined, level: number, stage: number): boolean {
-  if (previousLevel === undefined || stage < 1 || stage > 2) return false
+export function sameHardwareLevel(a: number, b: number): boolean {
   const hardware = (l: number) => scaleEgLevel(Math.max(0, Math.min(99, Math.round(l))))
-  return hardware(previousLevel) === hardware(level)
+  return hardware(a) === hardware(b)
 }
 
 /** θ row (P values from offset) → controls for one note. Writes into `out` (no allocation). */
@@ -154,7 +153,8 @@ export function fm6ToControls(params: readonly ParamSpec[], structure: Fm6Struct
       c.dSpeedDRate[s] = expLerpTableSlope(speeds, rate)
       const silentAttack = s === 0 && Math.round(level) === 0
       const hold = egStaticHoldSamples(Math.round(rate), rsDelta, silentAttack, ctx.sampleRate)
-      c.egHolds[s] = silentAttack || sameHardwareLevel(phys[o + OP_EG_LEVEL + s - 1], level, s) ? -hold : hold
+      const decayChainHold = (s === 1 || s === 2) && sameHardwareLevel(phys[o + OP_EG_LEVEL + s - 1]!, level)
+      c.egHolds[s] = silentAttack || decayChainHold ? -hold : hold
     }
     const freq = phys[o + OP_FREQUENCY]!
     const detune = phys[o + OP_DETUNE]!
