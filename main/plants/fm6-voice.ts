@@ -4,7 +4,7 @@
 
 import { cloneVoice, initVoice, validateVoice, type Dx7Voice } from '../dx7/voice.ts'
 import { coarseRatio } from '../dx7/tables.ts'
-import { logFreqForKey } from '../dx7/frequency.ts'
+import { logFreqForKey, transposedKey } from '../dx7/frequency.ts'
 import type { ParamSpec } from './plant.ts'
 import { toNormalised, toPhysical } from './param-scale.ts'
 import {
@@ -19,7 +19,7 @@ const FIXED_DETUNE_OCT = 13457 / Q24
 
 export interface Fm6ExportOptions {
   name: string // up to 10 printable ASCII characters (longer is cut, others become spaces)
-  /** Key the detune step size is judged at (Dexed's detune depends on pitch); default 60. */
+  /** Key played (before the voice's transpose) where the detune step is judged (Dexed's detune depends on pitch); default 60. */
   key?: number
 }
 
@@ -81,7 +81,9 @@ export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, op
   const phys = (i: number): number => toPhysical(params[i]!, theta[i]!)
   const voice = cloneVoice(structure.base ?? initVoice())
   voice.algorithm = structure.algorithm
-  const key = opts.key ?? 60
+  // The sounding key, as the plant and the reference compute it: a voice transposed an octave down has detune
+  // steps of another size, and judging them at the played key put a ROM piano's operators 2.6 cents off.
+  const key = transposedKey(opts.key ?? 60, voice.transpose)
   for (let k = 0; k < 6; k++) {
     const o = k * OP_PARAM_COUNT
     const op = voice.operators[k]

@@ -115,3 +115,23 @@ test('fm6Envelopes draws INIT VOICE: OP1 at full scale while held, then released
   assert.ok(env.operatorLevelDb[1]![100]! < -80, 'OP2 (level 0) is silent')
   assert.ok(env.pitchSemitones.every((p) => Math.abs(p) < 1e-4), 'pitch EG levels 50 → no shift')
 })
+
+test('fm6ToVoice keeps an operator\'s pitch in a transposed voice (detune judged at the sounding key)', async () => {
+  const { createFm6Controls, fm6ToControls } = await import('../../../main/plants/fm6-controls.ts')
+  const { operatorLogFreq, transposedKey } = await import('../../../main/dx7/frequency.ts')
+  const base = initVoice()
+  base.transpose = 12 // an octave down: the detune step is another size there
+  const { theta, structure } = voiceToFm6(base)
+  const params = fm6Params(structure.oscModes)
+  const note = 60
+  for (const [ratio, detune] of [[1, -2.249], [1, 3.4], [2, -5.6], [0.5, 6.2]] as const) {
+    theta[1] = toNormalised(params[1]!, ratio)
+    theta[2] = toNormalised(params[2]!, detune)
+    const plantLogFreq = fm6ToControls(params, structure, theta, 0, { sampleRate: 44100, numSamples: 64, note, velocity: 100, holdSec: 0.1 }, createFm6Controls(params.length)).ops[0]!.logFreq
+    const voice = fm6ToVoice(theta, structure, { name: 'T', key: note })
+    const exported = operatorLogFreq(voice.operators[0]!, transposedKey(note, voice.transpose)) / 2 ** 24
+    const cents = Math.abs(exported - plantLogFreq) * 1200
+    // Half a detune step is ≈ 0.6 cents; judged at the unshifted key the choice was 2.6 cents off.
+    assert.ok(cents < 0.7, `ratio ${ratio} detune ${detune}: exported pitch ${cents.toFixed(2)} cents off`)
+  }
+})
