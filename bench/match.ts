@@ -9,7 +9,7 @@
 // The in-domain suite has 24 targets and runs one seed.
 import { prepareTarget } from '../main/dsp/loss.ts'
 import { createFm6Plant } from '../main/plants/fm6-plant.ts'
-import { fm6ToVoice, voiceToFm6 } from '../main/plants/fm6-voice.ts'
+import { fm6Quantiser, fm6ToVoice, voiceToFm6 } from '../main/plants/fm6-voice.ts'
 import type { Fm6Structure } from '../main/plants/fm6-controls.ts'
 import { timeToThreshold, type TracePoint } from '../main/engine/budget.ts'
 import { analyseTarget } from '../main/engine/match-front-end.ts'
@@ -85,7 +85,7 @@ export function benchProblem(target: BenchTarget) {
   const plant = createFm6Plant(structure)
   const ctx = { sampleRate: matchTarget.sampleRate, numSamples: matchTarget.samples.length, note: matchTarget.key, velocity: MATCH_VELOCITY, holdSec: matchTarget.holdSec }
   const spectral = spectralRatios(matchTarget.samples, matchTarget.sampleRate, matchTarget.key)
-  const problem = createPlantProblem(plant, ctx, prepareTarget(matchTarget.samples, matchTarget.sampleRate), [], { spectralRatios: spectral })
+  const problem = createPlantProblem(plant, ctx, prepareTarget(matchTarget.samples, matchTarget.sampleRate), [], { spectralRatios: spectral, quantise: fm6Quantiser(structure, matchTarget.key) })
   const start = bestInitialTheta(problem, plant.params, structure.algorithm, matchTarget)
   const reference: ReferenceTarget = { samples: matchTarget.samples, sampleRate: matchTarget.sampleRate, key: matchTarget.key, holdSec: matchTarget.holdSec, velocity: MATCH_VELOCITY }
   return { matchTarget, structure, problem, start, reference }

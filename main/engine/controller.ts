@@ -28,6 +28,13 @@ export interface ControllerConfig {
    * 1 (off): 10 and 30 changed the best plant loss by under 1 % (16 FluidR3 targets × 2 seeds, 350 evaluations).
    */
   ditherDeadBoost: number
+  /**
+   * Share of the budget (progress) after which every evaluation is at a point the export represents exactly
+   * (Problem.project: DX7 integers; stochastic rounding while dither is on). The gradient found there still moves
+   * the continuous θ (a straight-through estimate), and the best point kept from then on is one the SysEx
+   * reproduces, instead of a continuous optimum that loses part of its gain to rounding. ≥ 1: never.
+   */
+  quantiseFrom: number
   maxStep: number // knob slew cap per step, normalised θ units
   gradClip: number // gradient norm cap
   seed: number
@@ -43,6 +50,7 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   dither: true,
   ditherDecay: false,
   ditherDeadBoost: 1,
+  quantiseFrom: 0.75,
   maxStep: 0.1,
   gradClip: 100,
   seed: 1,
@@ -96,6 +104,8 @@ export class Controller {
   private readonly gradMagnitude: Float32Array // EMA of |∂ℓ/∂θ_i|: finds parameters gradients cannot move
   readonly gains: Float32Array // per-parameter factors on α from the sign-agreement law (all 1 when not adaptive)
   private readonly previousGrad: Float32Array
+  private readonly point: Float32Array // where this step evaluates: θ, or its projection in the quantised phase
+  private quantisedSteps = -1 // steps taken in the quantised phase; −1 before it
 
   constructor(
     readonly problem: Problem,
@@ -123,6 +133,7 @@ export class Controller {
     this.ditherShape = new Float32Array(dim).fill(1)
     this.gains = new Float32Array(dim).fill(1)
     this.previousGrad = new Float32Array(dim)
+    this.point = new Float32Array(dim)
     this.localEvery = config.localTests?.every ?? Infinity
     this.nextLocalTest = this.localEvery
   }
@@ -139,12 +150,15 @@ export class Controller {
   step(progress = 0): ControllerStep {
     const { config, theta } = this
     const t = this.stepIndex++
-    const evaluation = this.problem.evaluate(theta, 1, this.grad)[0]!
+    const project = this.quantisedProjection(progress)
+    if (project) project(theta, this.point, this.quantisedSteps++ > 0 && config.dither ? this.rng : null)
+    else this.point.set(theta)
+    const evaluation = this.problem.evaluate(this.point, 1, this.grad)[0]!
     this.evaluations++
     const loss = evaluation.loss
     let gradNorm = vectorNorm(this.grad)
     const finite = Number.isFinite(loss) && Number.isFinite(gradNorm) && allFinite(theta)
-    if (finite) this.monitor.offer(theta, loss)
+    if (finite) this.monitor.offer(this.point, loss)
     if (finite && gradNorm > config.gradClip) {
       const scale = config.gradClip / gradNorm
       for (let i = 0; i < this.grad.length; i++) this.grad[i]! *= scale
@@ -195,7 +209,8 @@ export class Controller {
         this.lastLocalTest = t + 1
         const lt = config.localTests
         const dead = [...this.gradMask.keys()].filter((i) => this.gradMask[i] && this.gradMagnitude[i]! < DEAD_GRADIENT)
-        localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, lt, this.update, dead)
+        const projectCopy = project ? (row: Float32Array, out: Float32Array) => project(row, out, null) : null
+        localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, lt, this.update, dead, projectCopy)
         this.evaluations += localTest.evaluations
         // Test more often while tests pay off, less often while they do not (their evaluations are not free).
         this.localEvery = clip(localTest.accepted ? this.localEvery / 1.5 : this.localEvery * 1.5, lt.minEvery, lt.maxEvery)
@@ -226,6 +241,23 @@ export class Controller {
       bestLoss: this.monitor.bestLoss,
       evaluations: this.evaluations,
     }
+  }
+
+  /**
+   * The projection to use this step, or null while the evaluation is still continuous. Entering the quantised
+   * phase restarts from the best point so far and forgets its loss: it was measured off the grid, and the best
+   * kept from here on must be a point the export holds (the first step evaluates the plain rounding of it).
+   */
+  private quantisedProjection(progress: number): ((theta: Float32Array, out: Float32Array, rng: Rng | null) => void) | null {
+    const project = this.problem.project
+    if (!project || progress < this.config.quantiseFrom) return null
+    if (this.quantisedSteps < 0) {
+      if (Number.isFinite(this.monitor.bestLoss)) this.theta.set(this.monitor.bestTheta)
+      this.monitor.forgetBest()
+      this.resetMomentum()
+      this.quantisedSteps = 0
+    }
+    return project
   }
 
   /**

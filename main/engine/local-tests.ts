@@ -70,7 +70,9 @@ export type LocalMove = 'extrapolation' | 'structural' | 'coordinate' | 'kick' |
 /**
  * Runs one local test around theta (changed in place on success). currentLoss is re-measured in the same batch
  * (copy 0), because the caller's loss belongs to the point before the last update. mask[i] = 0 keeps parameter i.
- * deadGradient lists free parameters whose gradient has stayed ~0; coordinate perturbations favour them.
+ * deadGradient lists free parameters whose gradient has stayed ~0; coordinate perturbations favour them. With
+ * project (the controller's quantised phase), every copy, theta's own included, is scored at its projection, and
+ * the point accepted is a projected one.
  */
 export function runLocalTest(
   problem: Problem,
@@ -81,6 +83,7 @@ export function runLocalTest(
   config: LocalTestConfig,
   lastUpdate: Float32Array | null = null,
   deadGradient: readonly number[] = [],
+  project: ((theta: Float32Array, out: Float32Array) => void) | null = null,
 ): LocalTestOutcome {
   const dim = problem.dim
   const extrapolations = lastUpdate ? config.extrapolations.length : 0
@@ -138,6 +141,13 @@ export function runLocalTest(
       }
     } else for (let i = 0; i < dim; i++) perturb(i)
   }
+  if (project) {
+    for (let b = 0; b < batch; b++) {
+      const row = points.subarray(b * dim, (b + 1) * dim)
+      project(row, jump)
+      row.set(jump)
+    }
+  }
   const results = problem.evaluate(points, batch, null)
   const lossBefore = results[0]!.loss
   let bestIndex = 0
@@ -155,8 +165,13 @@ export function runLocalTest(
   const best = points.subarray(bestIndex * dim, (bestIndex + 1) * dim)
   // Blend smooth parameters only; a blended frequency ratio would sit between two representable values.
   const blend = new Float32Array(dim)
+  const current = points.subarray(0, dim) // theta, or its projection
   for (let i = 0; i < dim; i++) {
-    blend[i] = problem.structural?.[i] ? best[i]! : (1 - config.rho) * theta[i]! + config.rho * best[i]!
+    blend[i] = problem.structural?.[i] ? best[i]! : (1 - config.rho) * current[i]! + config.rho * best[i]!
+  }
+  if (project) {
+    project(blend, jump)
+    blend.set(jump)
   }
   let evaluations = batch
   let chosen: Float32Array = best

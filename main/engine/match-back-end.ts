@@ -12,6 +12,7 @@ import { renderNote } from '../dx7/render.ts'
 import { algorithmSpec } from '../dx7/algorithms.ts'
 import { OPERATOR_RANGES, VOICE_RANGES, cloneVoice, validateVoice, type Dx7Voice } from '../dx7/voice.ts'
 import { voiceToFm6 } from '../plants/fm6-voice.ts'
+import { egLevelKnot } from '../plants/fm6-controls.ts'
 import { Budget } from './budget.ts'
 import type { Problem } from './problem.ts'
 
@@ -55,7 +56,7 @@ function bump(voice: Dx7Voice, field: Field, delta: number): boolean {
   const after = Math.max(field.range[0], Math.min(field.range[1], before + delta))
   if (after === before) return false
   field.set(voice, after)
-  return true
+  return field.get(voice) !== before // a knot-spelled field may land where it was
 }
 
 /** The integer fields that matter at one key; locked fields are never touched. */
@@ -74,7 +75,8 @@ function polishFields(voice: Dx7Voice, locked: ReadonlySet<string>): Field[] {
     if (free('detune')) fields.push({ get: (v) => op(v).detune, set: (v, x) => (op(v).detune = x), range: OPERATOR_RANGES.detune, maxStep: 1 })
     for (let k = 0; k < 4; k++) {
       if (free(`egRate${k + 1}`)) fields.push({ get: (v) => op(v).egRates[k]!, set: (v, x) => (op(v).egRates[k] = x), range: OPERATOR_RANGES.egRates, maxStep: 3 })
-      if (free(`egLevel${k + 1}`)) fields.push({ get: (v) => op(v).egLevels[k]!, set: (v, x) => (op(v).egLevels[k] = x), range: OPERATOR_RANGES.egLevels, maxStep: 3 })
+      // Spelled as knots: 98 and 99 are one hardware level, so a move between them would cost a render for nothing.
+      if (free(`egLevel${k + 1}`)) fields.push({ get: (v) => op(v).egLevels[k]!, set: (v, x) => (op(v).egLevels[k] = egLevelKnot(x)), range: OPERATOR_RANGES.egLevels, maxStep: 3 })
     }
   }
   if (!locked.has('feedback')) fields.push({ get: (v) => v.feedback, set: (v, x) => (v.feedback = x), range: VOICE_RANGES.feedback, maxStep: 1 })

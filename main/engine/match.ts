@@ -7,7 +7,7 @@ import { prepareTarget } from '../dsp/loss.ts'
 import type { Dx7Voice } from '../dx7/voice.ts'
 import { createPlantForBackend } from '../backends/create-backend.ts'
 import type { BackendKind } from '../backends/backend.ts'
-import { fm6ToVoice, voiceToFm6 } from '../plants/fm6-voice.ts'
+import { fm6ToVoice, voiceToFm6, fm6Quantiser } from '../plants/fm6-voice.ts'
 import type { Fm6Structure } from '../plants/fm6-controls.ts'
 import { fm6Params } from '../plants/fm6-params.ts'
 import type { Plant, RenderContext } from '../plants/plant.ts'
@@ -123,7 +123,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     const windowFeatures = end === target.samples.length ? features : prepareTarget(audio, target.sampleRate)
     const plant = createPlantForBackend(backend, 'fm6', { features: windowFeatures, audio }, { ...structure, threads: options.threads })
     plants.push(plant)
-    return createPlantProblem(plant, { ...ctx, numSamples: end }, windowFeatures, locked, { spectralRatios })
+    return createPlantProblem(plant, { ...ctx, numSamples: end }, windowFeatures, locked, { spectralRatios, quantise: fm6Quantiser(structure, target.key) })
   }
   const reference: ReferenceTarget = { samples: target.samples, sampleRate: target.sampleRate, key: target.key, holdSec: target.holdSec, velocity: MATCH_VELOCITY }
   const trajectory = new MatchTrajectory()

@@ -78,6 +78,8 @@ function jumpFrequency(spec: ParamSpec, value: number, rng: Rng, spectral: reado
 export interface PlantProblemOptions {
   /** Ratios the structural jumps may try, from the target's spectrum (partials.ts spectralRatios). */
   spectralRatios?: readonly number[]
+  /** θ → the nearest θ the export represents exactly (fm6-voice.ts fm6Quantiser); gives the problem its project(). */
+  quantise?: (theta: Float32Array, out: Float32Array, rng: Rng | null) => void
 }
 
 export function createPlantProblem(plant: Plant, ctx: RenderContext, target: TargetFeatures, lockedIds: readonly string[] = [], options: PlantProblemOptions = {}): PlantProblem {
@@ -124,10 +126,18 @@ export function createPlantProblem(plant: Plant, ctx: RenderContext, target: Tar
     }
   }
 
+  const quantise = options.quantise
+  const project = quantise && ((theta: Float32Array, out: Float32Array, rng: Rng | null): void => {
+    quantise(theta, out, rng)
+    // A locked value is the user's own setting: rounding its float32 image must not move it a step.
+    for (let i = 0; i < dim; i++) if (locked[i]) out[i] = theta[i]!
+  })
+
   return {
     plant,
     ctx,
     target,
+    ...(project ? { project } : {}),
     groupNames,
     dim,
     groups,

@@ -32,6 +32,11 @@ export interface Problem {
    * (a silent operator switched on, an audible one switched off); false when there is none to make.
    */
   proposeKick?(theta: Float32Array, rng: Rng, out: Float32Array): boolean
+  /**
+   * Writes into out the point nearest theta that the export can represent exactly (DX7 integers); with rng, each
+   * value rounds up or down at random in proportion to its distance (stochastic rounding). Locked values stay.
+   */
+  project?(theta: Float32Array, out: Float32Array, rng: Rng | null): void
 }
 
 /** Parameters an optimiser may move: not locked. Structural ones are left to local tests by AE-DDSP only. */
@@ -46,9 +51,11 @@ export class CountingProblem implements Problem {
   evaluations = 0
   readonly proposeStructural?: (theta: Float32Array, rng: Rng, out: Float32Array) => void
   readonly proposeKick?: (theta: Float32Array, rng: Rng, out: Float32Array) => boolean
+  readonly project?: (theta: Float32Array, out: Float32Array, rng: Rng | null) => void
   constructor(readonly inner: Problem) {
     if (inner.proposeStructural) this.proposeStructural = inner.proposeStructural.bind(inner)
     if (inner.proposeKick) this.proposeKick = inner.proposeKick.bind(inner)
+    if (inner.project) this.project = inner.project.bind(inner)
   }
   get dim(): number {
     return this.inner.dim

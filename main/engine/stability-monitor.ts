@@ -84,6 +84,11 @@ export class StabilityMonitor {
     return { rollback: diverging, reason: diverging ? 'divergence' : undefined, lyapunov, resonance, regime }
   }
 
+  /** Forgets the best loss (not the point): the next finite offer becomes the best, whatever its loss. */
+  forgetBest(): void {
+    this.bestLoss = Infinity
+  }
+
   /** Restores the best point into theta and forgets the trajectory so old differences do not re-trigger. */
   rollback(theta: Float32Array): void {
     if (Number.isFinite(this.bestLoss)) theta.set(this.bestTheta)

@@ -2,6 +2,7 @@
 // voiceToFm6 turns an existing patch into θ + structure (exact at integer settings: rendering the result with the
 // fm6 plant matches rendering the voice, up to the relaxation differences listed in fm6-synth.ts).
 
+import type { Rng } from '../common/rng.ts'
 import { cloneVoice, initVoice, validateVoice, type Dx7Voice } from '../dx7/voice.ts'
 import { coarseRatio } from '../dx7/tables.ts'
 import { logFreqForKey, transposedKey } from '../dx7/frequency.ts'
@@ -11,7 +12,7 @@ import {
   FEEDBACK_INDEX, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT, PITCH_EG_LEVEL_INDEX,
   PITCH_EG_RATE_INDEX, fm6Params, type OscMode,
 } from './fm6-params.ts'
-import type { Fm6Structure } from './fm6-controls.ts'
+import { egLevelKnot, roundEgLevel, type Fm6Structure } from './fm6-controls.ts'
 
 const Q24 = 1 << 24
 const LOG2_10 = Math.log2(10)
@@ -21,11 +22,24 @@ export interface Fm6ExportOptions {
   name: string // up to 10 printable ASCII characters (longer is cut, others become spaces)
   /** Key played (before the voice's transpose) where the detune step is judged (Dexed's detune depends on pitch); default 60. */
   key?: number
+  /**
+   * Stochastic rounding (for the optimiser's quantised phase, never for export): each field rounds up or down at
+   * random in proportion to its distance from the two, so the mean of many roundings is θ itself.
+   */
+  rng?: Rng
 }
 
 function clampRound(x: number, min: number, max: number): number {
   return Math.max(min, Math.min(max, Math.round(x)))
 }
+
+/** round(x + u), u uniform in [−½, ½): rounds up with probability frac(x) (plain rounding without an rng). */
+function roundMaybeAtRandom(x: number, rng: Rng | undefined): number {
+  return rng ? x + rng.next() - 0.5 : x
+}
+
+/** log2 of every ratio-mode coarse × fine (32 × 100), so choosing a frequency costs no logarithms. */
+const LOG2_RATIOS = Float64Array.from({ length: 3200 }, (_, i) => Math.log2(coarseRatio(Math.floor(i / 100)) * (1 + (i % 100) / 100)))
 
 /** Ratio-mode detune step in octaves at a key (Dexed, facts §3; same formula as fm6-controls.ts). */
 function ratioDetuneStep(key: number): number {
@@ -43,7 +57,7 @@ function chooseRatio(ratio: number, detune: number, key: number): FrequencyChoic
   let bestErr = Infinity
   for (let coarse = 0; coarse < 32; coarse++) {
     for (let fine = 0; fine < 100; fine++) {
-      const l = Math.log2(coarseRatio(coarse) * (1 + fine / 100))
+      const l = LOG2_RATIOS[coarse * 100 + fine]!
       const d = clampRound((target - l) / step, -7, 7)
       const err = Math.abs(l + step * d - target) + 1e-9 * Math.abs(d - detune)
       if (err < bestErr) {
@@ -79,6 +93,9 @@ function chooseFixed(freqHz: number, detune: number): FrequencyChoice {
 export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, opts: Fm6ExportOptions): Dx7Voice {
   const params = fm6Params(structure.oscModes)
   const phys = (i: number): number => toPhysical(params[i]!, theta[i]!)
+  // Every integer field through one rounding: plain for export, stochastic for the optimiser (Fm6ExportOptions.rng).
+  // A frequency is not rounded itself: its detune is, which moves the pitch the choice aims at by up to a step.
+  const rounded = (i: number, max: number): number => clampRound(roundMaybeAtRandom(phys(i), opts.rng), 0, max)
   const voice = cloneVoice(structure.base ?? initVoice())
   voice.algorithm = structure.algorithm
   // The sounding key, as the plant and the reference compute it: a voice transposed an octave down has detune
@@ -89,20 +106,21 @@ export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, op
     const op = voice.operators[k]
     const mode = structure.oscModes[k] ?? 0
     op.oscMode = mode
-    op.outputLevel = clampRound(phys(o + OP_OUTPUT_LEVEL), 0, 99)
+    op.outputLevel = rounded(o + OP_OUTPUT_LEVEL, 99)
     for (let s = 0; s < 4; s++) {
-      op.egRates[s] = clampRound(phys(o + OP_EG_RATE + s), 0, 99)
-      op.egLevels[s] = clampRound(phys(o + OP_EG_LEVEL + s), 0, 99)
+      op.egRates[s] = rounded(o + OP_EG_RATE + s, 99)
+      op.egLevels[s] = roundEgLevel(phys(o + OP_EG_LEVEL + s), opts.rng)
     }
-    const choice = mode === 0 ? chooseRatio(phys(o + OP_FREQUENCY), phys(o + OP_DETUNE), key) : chooseFixed(phys(o + OP_FREQUENCY), phys(o + OP_DETUNE))
+    const detune = roundMaybeAtRandom(phys(o + OP_DETUNE), opts.rng)
+    const choice = mode === 0 ? chooseRatio(phys(o + OP_FREQUENCY), detune, key) : chooseFixed(phys(o + OP_FREQUENCY), detune)
     op.freqCoarse = choice.coarse
     op.freqFine = choice.fine
     op.detune = choice.detune
   }
-  voice.feedback = clampRound(phys(FEEDBACK_INDEX), 0, 7)
+  voice.feedback = rounded(FEEDBACK_INDEX, 7)
   for (let s = 0; s < 4; s++) {
-    voice.pitchEgRates[s] = clampRound(phys(PITCH_EG_RATE_INDEX + s), 0, 99)
-    voice.pitchEgLevels[s] = clampRound(phys(PITCH_EG_LEVEL_INDEX + s), 0, 99)
+    voice.pitchEgRates[s] = rounded(PITCH_EG_RATE_INDEX + s, 99)
+    voice.pitchEgLevels[s] = rounded(PITCH_EG_LEVEL_INDEX + s, 99)
   }
   voice.name = opts.name.slice(0, 10).replace(/[^\x20-\x7e]/g, ' ')
   return validateVoice(voice)
@@ -134,4 +152,17 @@ export function voiceToFm6(voice: Dx7Voice): { theta: Float32Array; structure: F
     set(PITCH_EG_LEVEL_INDEX + s, voice.pitchEgLevels[s])
   }
   return { theta, structure: { algorithm: voice.algorithm, oscModes, base: cloneVoice(voice) } }
+}
+
+/**
+ * The optimiser's projection onto what a DX7 can hold: θ → the θ of the voice fm6ToVoice would export (with rng:
+ * stochastic rounding). Evaluating there makes the best point found one the SysEx reproduces exactly.
+ */
+export function fm6Quantiser(structure: Fm6Structure, key: number): (theta: Float32Array, out: Float32Array, rng: Rng | null) => void {
+  return (theta, out, rng) => {
+    const voice = fm6ToVoice(theta, structure, { name: '', key, rng: rng ?? undefined })
+    // The same hardware levels, spelled where the plant renders them exactly (fm6ToVoice keeps exact integers).
+    for (const op of voice.operators) for (let s = 0; s < 4; s++) op.egLevels[s] = egLevelKnot(op.egLevels[s]!)
+    out.set(voiceToFm6(voice).theta)
+  }
 }

@@ -87,3 +87,17 @@ export function destairTable(table: ArrayLike<number>, geometric = false): Float
   }
   return out
 }
+
+/**
+ * For each setting of table, the knot of destairTable(table) with the same table value: the last setting of its
+ * run (settings of the first run are their own). A knot is where the relaxed table equals the hardware's, so a
+ * value the hardware cannot tell apart is best spelled there when the plant has to render it exactly.
+ */
+export function runKnots(table: ArrayLike<number>): Int32Array {
+  const n = table.length
+  const knots = Int32Array.from({ length: n }, (_, i) => i)
+  let first = 1
+  while (first < n && table[first] === table[0]) first++
+  for (let i = n - 2; i >= first; i--) if (table[i + 1] === table[i]) knots[i] = knots[i + 1]!
+  return knots
+}

@@ -12,7 +12,8 @@ import { createFm6Plant } from '../../main/plants/fm6-plant.ts'
 import { voiceToFm6 } from '../../main/plants/fm6-voice.ts'
 import { renderNote } from '../../main/dx7/render.ts'
 import { logMelDistance } from '../../main/dsp/distance.ts'
-import { initVoice, type Dx7Voice } from '../../main/dx7/voice.ts'
+import { cloneVoice, initVoice, type Dx7Voice } from '../../main/dx7/voice.ts'
+import { egLevelKnot } from '../../main/plants/fm6-controls.ts'
 import { createRng } from '../../main/common/rng.ts'
 
 const rng = createRng(7)
@@ -46,28 +47,43 @@ function randomVoice(algorithm: number): Dx7Voice {
   return v
 }
 
-test('fm6 at integer settings agrees with the reference renderer on random voices of all 32 algorithms', () => {
+const VOICES = Array.from({ length: 64 }, (_, i) => randomVoice(1 + (i >> 1))) // 2 per algorithm
+
+/** Plant-vs-reference distances of the voices, the plant rendering respell(voice) (same hardware settings). */
+function distances(respell: (voice: Dx7Voice) => Dx7Voice = (v) => v): { median: number; p90: number; worst: number } {
   const sampleRate = 16000
   const holdSec = 0.3
-  const distances: number[] = []
-  for (let algorithm = 1; algorithm <= 32; algorithm++) {
-    for (let rep = 0; rep < 2; rep++) {
-      const voice = randomVoice(algorithm)
-      const ref = renderNote(voice, { note: 60, velocity: 100, holdSec, releaseSec: 0.2, sampleRate })
-      const { theta, structure } = voiceToFm6(voice)
-      const out = new Float32Array(ref.length)
-      createFm6Plant(structure).render(theta, 1, { sampleRate, numSamples: ref.length, note: 60, velocity: 100, holdSec }, out)
-      distances.push(logMelDistance(out, ref, sampleRate))
-    }
-  }
-  distances.sort((a, b) => a - b)
-  const median = distances[distances.length >> 1]!
-  const p90 = distances[Math.floor(distances.length * 0.9)]!
-  const worst = distances[distances.length - 1]!
-  if (process.env.PRINT_DISTANCES) console.log({ median, p90, worst })
+  const all = VOICES.map((voice) => {
+    const ref = renderNote(voice, { note: 60, velocity: 100, holdSec, releaseSec: 0.2, sampleRate })
+    const { theta, structure } = voiceToFm6(respell(voice))
+    const out = new Float32Array(ref.length)
+    createFm6Plant(structure).render(theta, 1, { sampleRate, numSamples: ref.length, note: 60, velocity: 100, holdSec }, out)
+    return logMelDistance(out, ref, sampleRate)
+  }).sort((a, b) => a - b)
+  const result = { median: all[all.length >> 1]!, p90: all[Math.floor(all.length * 0.9)]!, worst: all[all.length - 1]! }
+  if (process.env.PRINT_DISTANCES) console.log(result)
+  return result
+}
+
+test('fm6 at integer settings agrees with the reference renderer on random voices of all 32 algorithms', () => {
+  const { median, p90, worst } = distances()
   assert.ok(median < 0.008, `median log-mel distance ${median}`)
   assert.ok(p90 < 0.03, `90th percentile ${p90}`)
   assert.ok(worst < 0.08, `worst ${worst}`)
+})
+
+test('EG levels spelled as knots (the export\'s spelling) render in the plant as the reference plays them', () => {
+  // 98 and 99 are one hardware level, so the reference renders both spellings alike; the relaxed plant is exact
+  // at the knot (99) and half a level low at 98. Measured: median 0.0040 → 0.0028, 90th percentile 0.018 → 0.011.
+  const knots = (voice: Dx7Voice) => {
+    const v = cloneVoice(voice)
+    for (const op of v.operators) for (let s = 0; s < 4; s++) op.egLevels[s] = egLevelKnot(op.egLevels[s]!)
+    return v
+  }
+  const plain = distances()
+  const spelled = distances(knots)
+  assert.ok(spelled.median < 0.8 * plain.median, `median ${spelled.median} against ${plain.median} as spelled`)
+  assert.ok(spelled.p90 < 0.8 * plain.p90, `90th percentile ${spelled.p90} against ${plain.p90}`)
 })
 
 test('a one-step EG rise the hardware cannot see (98 → 99) holds in the plant as in the reference', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { Controller, DEFAULT_CONTROLLER_CONFIG } from '../../../main/engine/controller.ts'
 import { runController } from '../../../main/engine/run-controller.ts'
 import { adamMethod } from '../../../main/engine/baselines/adam.ts'
-import { quadraticProblem, sinusoidProblem, withNaNAt } from './synthetic-problems.ts'
+import { quadraticProblem, sinusoidProblem, withGrid, withNaNAt } from './synthetic-problems.ts'
 
 test('the controller converges on a quadratic bowl', async () => {
   const problem = quadraticProblem([0.2, 0.8, 0.5, 0.35], [1, 2, 0.5, 4])
@@ -149,4 +149,23 @@ test('sign-agreement gains: steps lengthen along a long slope and shorten around
   assert.ok(adaptive.crossing >= 0 && adaptive.crossing < fixed.crossing, `steps to reach 0.75: adaptive ${adaptive.crossing}, fixed ${fixed.crossing}`)
   assert.ok(adaptive.tailError < 0.5 * fixed.tailError, `last 30 steps' error: adaptive ${adaptive.tailError}, fixed ${fixed.tailError}`)
   assert.equal(fixed.gain, 1, 'the fixed ablation must not adapt the gains')
+})
+
+test('the quantised phase ends on a point the export holds exactly, as good as the best grid point near the optimum', async () => {
+  const center = [0.33, 0.71, 0.48]
+  const step = 0.1
+  const problem = withGrid(quadraticProblem(center, [1, 2, 4]), step)
+  const start = Float32Array.from([0.9, 0.1, 0.9])
+  const onGrid = (theta: Float32Array) => [...theta].every((x) => Math.abs(x / step - Math.round(x / step)) < 1e-5)
+  // The nearest grid point is the grid optimum of a separable bowl: (0.3, 0.7, 0.5).
+  const gridBest = problem.evaluate(Float32Array.from([0.3, 0.7, 0.5]), 1, null)[0]!.loss
+  for (const dither of [true, false]) {
+    const result = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 0.5, dither })
+    assert.ok(onGrid(result.bestTheta), `dither ${dither}: best θ ${[...result.bestTheta]} is off the grid`)
+    assert.equal(result.bestLoss, problem.evaluate(result.bestTheta, 1, null)[0]!.loss, 'the best loss belongs to the best point')
+    assert.ok(result.bestLoss <= gridBest + 1e-9, `dither ${dither}: ${result.bestLoss} against the grid's best ${gridBest}`)
+  }
+  // Without the phase the best point is the continuous optimum, off the grid (what rounding used to cost).
+  const continuous = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 2 })
+  assert.ok(!onGrid(continuous.bestTheta) && continuous.bestLoss < gridBest)
 })

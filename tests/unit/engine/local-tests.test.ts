@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRng } from '../../../main/common/rng.ts'
 import { runLocalTest, DEFAULT_LOCAL_TEST_CONFIG } from '../../../main/engine/local-tests.ts'
-import { quadraticProblem, rosenbrockProblem, sinusoidProblem } from './synthetic-problems.ts'
+import { quadraticProblem, rosenbrockProblem, sinusoidProblem, withGrid } from './synthetic-problems.ts'
 import type { Problem } from '../../../main/engine/problem.ts'
 
 test('local tests never accept a worse point (300 random trials on three problems)', () => {
@@ -67,4 +67,25 @@ test('kick copies make the problem\'s kick move, and a kick that pays is accepte
   assert.equal(outcome.move, 'kick')
   assert.ok(Math.abs(theta[0]! - 0.6) < 1e-6, `θ0 = ${theta[0]}`)
   assert.ok(outcome.lossAfter < 0.02 && outcome.lossBefore === 1)
+})
+
+test('with a projection every copy is scored on the grid: an accepted point is a grid point that beats the current one\'s', () => {
+  const problem = withGrid(quadraticProblem([0.33, 0.71, 0.48]), 0.1)
+  const rng = createRng(9)
+  const project = (row: Float32Array, out: Float32Array) => problem.project!(row, out, null)
+  const projected = new Float32Array(3)
+  let accepted = 0
+  for (let trial = 0; trial < 100; trial++) {
+    const theta = Float32Array.from({ length: 3 }, () => rng.next())
+    project(theta, projected)
+    const before = problem.evaluate(projected, 1, null)[0]!.loss
+    const outcome = runLocalTest(problem, theta, new Uint8Array(3).fill(1), new Float64Array(1).fill(0.5), rng, { ...DEFAULT_LOCAL_TEST_CONFIG, scale: 0.3 }, null, [], project)
+    assert.equal(outcome.lossBefore, before, 'the current point is scored at its projection')
+    if (!outcome.accepted) continue
+    accepted++
+    assert.ok([...theta].every((x) => Math.abs(x * 10 - Math.round(x * 10)) < 1e-5), `trial ${trial}: accepted θ ${[...theta]} is off the grid`)
+    assert.ok(outcome.lossAfter < before)
+    assert.equal(outcome.lossAfter, problem.evaluate(theta, 1, null)[0]!.loss)
+  }
+  assert.ok(accepted > 10, `only ${accepted} accepted`)
 })

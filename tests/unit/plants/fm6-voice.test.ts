@@ -135,3 +135,32 @@ test('fm6ToVoice keeps an operator\'s pitch in a transposed voice (detune judged
     assert.ok(cents < 0.7, `ratio ${ratio} detune ${detune}: exported pitch ${cents.toFixed(2)} cents off`)
   }
 })
+
+test('fm6Quantiser projects θ onto the exported voice\'s θ; its stochastic rounding is unbiased', async () => {
+  const { fm6Quantiser } = await import('../../../main/plants/fm6-voice.ts')
+  const structure = { algorithm: 5, oscModes: [0, 0, 0, 0, 0, 1] as const }
+  const params = fm6Params([...structure.oscModes])
+  const rng = createRng(4)
+  const theta = Float32Array.from(params, () => rng.next())
+  const quantise = fm6Quantiser({ ...structure, oscModes: [...structure.oscModes] }, 60)
+  const q = new Float32Array(params.length)
+  quantise(theta, q, null)
+  const exported = voiceToFm6(fm6ToVoice(theta, { ...structure, oscModes: [...structure.oscModes] }, { name: 'Q', key: 60 })).theta
+  assert.deepEqual(q, exported, 'the projection is the export')
+  const twice = new Float32Array(params.length)
+  quantise(q, twice, null)
+  assert.deepEqual(twice, q, 'a projected point projects onto itself')
+  // OP1 output level at 40.3: rounds to 41 about 30 % of the time; its mean over many draws is 40.3.
+  theta[0] = toNormalised(params[0]!, 40.3)
+  let sum = 0
+  const draws = 2000
+  const levels = new Set<number>()
+  for (let i = 0; i < draws; i++) {
+    quantise(theta, q, rng)
+    const level = Math.round(q[0]! * 99)
+    levels.add(level)
+    sum += level
+  }
+  assert.deepEqual([...levels].sort(), [40, 41])
+  assert.ok(Math.abs(sum / draws - 40.3) < 0.05, `mean ${sum / draws}`)
+})

@@ -2,7 +2,7 @@
 // every slope (including at integers and the range ends) agrees with finite differences of the relaxed table.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { destairTable, expLerpTable, expLerpTableSlope, lerpTable, lerpTableSlope } from '../../../main/plants/table-relax.ts'
+import { destairTable, expLerpTable, expLerpTableSlope, lerpTable, lerpTableSlope, runKnots } from '../../../main/plants/table-relax.ts'
 import { OUTPUT_LEVEL_TABLE, PITCH_EG_RATE_TABLE, egQrate, scaleEgLevel } from '../../../main/dx7/tables.ts'
 import { egIncrementQ24 } from '../../../main/dx7/envelope.ts'
 import { createRng } from '../../../main/common/rng.ts'
@@ -51,4 +51,27 @@ test('relaxed slopes match central differences everywhere, one-sided at the ends
   }
   // Integers count as integers within float32 θ·99 rounding: the slope is the mean of both segments.
   assert.equal(lerpTableSlope(EGL, 50 + 1e-7), 0.5 * (EGL[51]! - EGL[49]!))
+})
+
+test('runKnots maps each setting to the last of its run of equal values; the first run keeps its own settings', async () => {
+  assert.deepEqual([...runKnots([0, 2, 2, 3, 3, 3, 5])], [0, 2, 2, 5, 5, 5, 6])
+  assert.deepEqual([...runKnots([1, 1, 2, 2])], [0, 1, 3, 3])
+})
+
+test('roundEgLevel rounds by hardware level to a knot, keeps exact integers, and rounds at random in proportion', async () => {
+  const { roundEgLevel } = await import('../../../main/plants/fm6-controls.ts')
+  assert.equal(scaleEgLevel(94), scaleEgLevel(95), '94 and 95 are one hardware level')
+  assert.equal(roundEgLevel(94.3), 95)
+  // 93.7 rounds to 94 as a setting, but the plant's level there is nearer the hardware level of 93.
+  assert.equal(roundEgLevel(93.7), 93)
+  assert.equal(roundEgLevel(92.8), 93)
+  assert.equal(roundEgLevel(94), 94, 'a user\'s exact setting is kept as spelled')
+  assert.equal(roundEgLevel(10.6), 11)
+  assert.equal(roundEgLevel(-3), 0)
+  assert.equal(roundEgLevel(120), 99)
+  const rng = createRng(3)
+  let up = 0
+  for (let i = 0; i < 4000; i++) if (roundEgLevel(93.5, rng) === 95) up++
+  // The relaxed level at 93.5 is a quarter of the way from the level of 93 to that of 95.
+  assert.ok(Math.abs(up / 4000 - 0.25) < 0.03, `rounded up ${up} of 4000`)
 })
