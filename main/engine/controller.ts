@@ -74,6 +74,7 @@ export interface ControllerStep {
   resonance: number
   lyapunov: number
   regime: Regime
+  quantised: boolean // this step evaluated a point the export holds exactly (the quantised phase)
   localTest?: LocalTestOutcome
   rollback?: 'non-finite' | 'divergence'
   bestLoss: number
@@ -236,6 +237,7 @@ export class Controller {
       resonance: verdict.resonance,
       lyapunov: verdict.lyapunov,
       regime: verdict.regime,
+      quantised: project !== null,
       localTest,
       rollback: verdict.reason,
       bestLoss: this.monitor.bestLoss,

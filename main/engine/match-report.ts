@@ -43,6 +43,7 @@ export interface TrajectoryPoint {
   gradNorm: number
   resonance: number
   regime: Regime
+  quantised: boolean // evaluated at DX7 integers (the controller's quantised phase): ℓ jumps up where it starts
   reward: Record<string, number>
   localTest?: { tried: number; accepted: boolean; structural: boolean; lossBefore: number; lossAfter: number }
   rollback?: string
@@ -53,7 +54,7 @@ export interface MatchSummary {
   algorithms: { algorithm: number; initialLoss: number; raceLoss: number }[] // the race, when there was one
   algorithm: number
   plantLoss: number // training loss of the optimised plant
-  plantDistance: number // log-mel distance, plant render before quantisation
+  plantDistance: number // log-mel distance of the plant's render of the optimised θ (DX7 integers after the quantised phase)
   quantisedDistance: number // reference render of the quantised voice, before the polish
   distance: number // reference render of the exported voice: THE figure
   polishEvaluations: number
@@ -107,6 +108,7 @@ export class MatchTrajectory {
       gradNorm: record.gradNorm,
       resonance: record.resonance,
       regime: record.regime,
+      quantised: record.quantised,
       reward: { ...record.reward },
       localTest: localTest && { tried: localTest.tried, accepted: localTest.accepted, structural: localTest.structural, lossBefore: localTest.lossBefore, lossAfter: localTest.lossAfter },
       rollback: record.rollback,

@@ -33,8 +33,8 @@ function clampRound(x: number, min: number, max: number): number {
   return Math.max(min, Math.min(max, Math.round(x)))
 }
 
-/** round(x + u), u uniform in [−½, ½): rounds up with probability frac(x) (plain rounding without an rng). */
-function roundMaybeAtRandom(x: number, rng: Rng | undefined): number {
+/** x + u, u uniform in [−½, ½) (x itself without an rng): rounding that rounds x up with probability frac(x). */
+function withRoundingJitter(x: number, rng: Rng | undefined): number {
   return rng ? x + rng.next() - 0.5 : x
 }
 
@@ -93,9 +93,10 @@ function chooseFixed(freqHz: number, detune: number): FrequencyChoice {
 export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, opts: Fm6ExportOptions): Dx7Voice {
   const params = fm6Params(structure.oscModes)
   const phys = (i: number): number => toPhysical(params[i]!, theta[i]!)
-  // Every integer field through one rounding: plain for export, stochastic for the optimiser (Fm6ExportOptions.rng).
-  // A frequency is not rounded itself: its detune is, which moves the pitch the choice aims at by up to a step.
-  const rounded = (i: number, max: number): number => clampRound(roundMaybeAtRandom(phys(i), opts.rng), 0, max)
+  // Integer fields round plainly for export, stochastically for the optimiser (Fm6ExportOptions.rng); EG levels
+  // round by hardware level (roundEgLevel). A frequency is not jittered itself: its detune is, which moves the
+  // pitch the coarse/fine/detune choice aims at by up to a detune step.
+  const rounded = (i: number, max: number): number => clampRound(withRoundingJitter(phys(i), opts.rng), 0, max)
   const voice = cloneVoice(structure.base ?? initVoice())
   voice.algorithm = structure.algorithm
   // The sounding key, as the plant and the reference compute it: a voice transposed an octave down has detune
@@ -111,7 +112,7 @@ export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, op
       op.egRates[s] = rounded(o + OP_EG_RATE + s, 99)
       op.egLevels[s] = roundEgLevel(phys(o + OP_EG_LEVEL + s), opts.rng)
     }
-    const detune = roundMaybeAtRandom(phys(o + OP_DETUNE), opts.rng)
+    const detune = withRoundingJitter(phys(o + OP_DETUNE), opts.rng)
     const choice = mode === 0 ? chooseRatio(phys(o + OP_FREQUENCY), detune, key) : chooseFixed(phys(o + OP_FREQUENCY), detune)
     op.freqCoarse = choice.coarse
     op.freqFine = choice.fine

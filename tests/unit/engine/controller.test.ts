@@ -160,7 +160,10 @@ test('the quantised phase ends on a point the export holds exactly, as good as t
   // The nearest grid point is the grid optimum of a separable bowl: (0.3, 0.7, 0.5).
   const gridBest = problem.evaluate(Float32Array.from([0.3, 0.7, 0.5]), 1, null)[0]!.loss
   for (const dither of [true, false]) {
-    const result = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 0.5, dither })
+    const flags: boolean[] = []
+    const result = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 0.5, dither }, (record) => flags.push(record.quantised))
+    assert.equal(flags.indexOf(true), 150, 'the quantised phase starts half way and is reported')
+    assert.ok(flags.slice(150).every((q) => q))
     assert.ok(onGrid(result.bestTheta), `dither ${dither}: best θ ${[...result.bestTheta]} is off the grid`)
     assert.equal(result.bestLoss, problem.evaluate(result.bestTheta, 1, null)[0]!.loss, 'the best loss belongs to the best point')
     assert.ok(result.bestLoss <= gridBest + 1e-9, `dither ${dither}: ${result.bestLoss} against the grid's best ${gridBest}`)
