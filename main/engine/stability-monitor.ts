@@ -93,6 +93,11 @@ export class StabilityMonitor {
   rollback(theta: Float32Array): void {
     if (Number.isFinite(this.bestLoss)) theta.set(this.bestTheta)
     this.rollbacks++
+    this.forgetTrajectory()
+  }
+
+  /** Forgets the loss and update history (after a deliberate jump, whose loss step is not a divergence). */
+  forgetTrajectory(): void {
     this.diffCount = 0
     this.lastLoss = NaN
     this.lastDelta = NaN
