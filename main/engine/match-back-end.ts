@@ -12,7 +12,7 @@ import { renderNote } from '../dx7/render.ts'
 import { algorithmSpec } from '../dx7/algorithms.ts'
 import { OPERATOR_RANGES, VOICE_RANGES, cloneVoice, validateVoice, type Dx7Voice } from '../dx7/voice.ts'
 import { voiceToFm6 } from '../plants/fm6-voice.ts'
-import { egLevelKnot } from '../plants/fm6-controls.ts'
+import { egLevelKnot, pitchEgRateKnot } from '../plants/fm6-controls.ts'
 import { Budget } from './budget.ts'
 import type { Problem } from './problem.ts'
 
@@ -75,13 +75,13 @@ function polishFields(voice: Dx7Voice, locked: ReadonlySet<string>): Field[] {
     if (free('detune')) fields.push({ get: (v) => op(v).detune, set: (v, x) => (op(v).detune = x), range: OPERATOR_RANGES.detune, maxStep: 1 })
     for (let k = 0; k < 4; k++) {
       if (free(`egRate${k + 1}`)) fields.push({ get: (v) => op(v).egRates[k]!, set: (v, x) => (op(v).egRates[k] = x), range: OPERATOR_RANGES.egRates, maxStep: 3 })
-      // Spelled as knots: 98 and 99 are one hardware level, so a move between them would cost a render for nothing.
+      // Spelled as knots (fm6-controls.ts): 98 and 99 are one hardware level, a move between them a wasted render.
       if (free(`egLevel${k + 1}`)) fields.push({ get: (v) => op(v).egLevels[k]!, set: (v, x) => (op(v).egLevels[k] = egLevelKnot(x)), range: OPERATOR_RANGES.egLevels, maxStep: 3 })
     }
   }
   if (!locked.has('feedback')) fields.push({ get: (v) => v.feedback, set: (v, x) => (v.feedback = x), range: VOICE_RANGES.feedback, maxStep: 1 })
   for (let k = 0; k < 4; k++) {
-    if (!locked.has(`pitchEgRate${k + 1}`)) fields.push({ get: (v) => v.pitchEgRates[k]!, set: (v, x) => (v.pitchEgRates[k] = x), range: VOICE_RANGES.pitchEgRates, maxStep: 3 })
+    if (!locked.has(`pitchEgRate${k + 1}`)) fields.push({ get: (v) => v.pitchEgRates[k]!, set: (v, x) => (v.pitchEgRates[k] = pitchEgRateKnot(x)), range: VOICE_RANGES.pitchEgRates, maxStep: 3 })
     if (!locked.has(`pitchEgLevel${k + 1}`)) fields.push({ get: (v) => v.pitchEgLevels[k]!, set: (v, x) => (v.pitchEgLevels[k] = x), range: VOICE_RANGES.pitchEgLevels, maxStep: 1 })
   }
   return fields

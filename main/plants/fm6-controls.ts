@@ -17,7 +17,7 @@ import { logFreqForKey, transposedKey } from '../dx7/frequency.ts'
 import { pitchEgUnitQ24 } from '../dx7/pitch-envelope.ts'
 import type { ParamSpec, RenderContext } from './plant.ts'
 import { toPhysical, toPhysicalSlope } from './param-scale.ts'
-import { KNOT_WINDOW, destairTable, expLerpTable, expLerpTableSlope, lerpTable, lerpTableSlope, runKnots } from './table-relax.ts'
+import { destairTable, expLerpTable, expLerpTableSlope, lerpTable, lerpTableSlope, roundToKnot, runKnots } from './table-relax.ts'
 import type { Rng } from '../common/rng.ts'
 import {
   FEEDBACK_INDEX, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT,
@@ -33,32 +33,33 @@ export interface Fm6Structure {
 
 const Q24 = 1 << 24
 const EG_CALIBRATION_RATE_HZ = 44100 // the reference EG scales its increments by 44100/fs (envelope.ts)
+const EGL_HARDWARE = Array.from({ length: 100 }, (_, l) => scaleEgLevel(l))
 /** DX7 EG level 0..99 → internal level, destaired (table-relax.ts); the ONNX graph reads it too. */
-export const EGL_TABLE = destairTable(Array.from({ length: 100 }, (_, l) => scaleEgLevel(l)))
-const EGL_KNOTS = runKnots(Array.from({ length: 100 }, (_, l) => scaleEgLevel(l)))
+export const EGL_TABLE = destairTable(EGL_HARDWARE)
+const EGL_KNOTS = runKnots(EGL_HARDWARE)
+export const PITCH_RATE_TABLE = destairTable(PITCH_EG_RATE_TABLE)
+const PITCH_RATE_KNOTS = runKnots(PITCH_EG_RATE_TABLE)
 
-/** An EG level's spelling where the plant renders it exactly (98 → 99: one hardware level, see runKnots). */
+/**
+ * Export spellings of the table-relaxed settings whose hardware behaviour depends on the value alone (EG levels,
+ * pitch EG rates; not EG rates, whose static-hold time depends on the setting): above 19 the DX7 has one EG
+ * level per two settings, and the relaxed plant renders the first of a pair half a level low. The knot of a run
+ * (98 → 99) is where the plant renders what the DX7 plays; round* pick the nearest hardware value (table-relax.ts
+ * roundToKnot), *Knot respell an integer.
+ */
 export function egLevelKnot(level: number): number {
   return EGL_KNOTS[Math.max(0, Math.min(99, Math.round(level)))]!
 }
-
-/**
- * A continuous EG level → the integer setting whose hardware level is nearest the plant's relaxed one (with
- * rng: either neighbour, in proportion to that distance), spelled as a knot. Above 19 the hardware has one level
- * per two settings and the relaxed table puts the first of a pair half a level low: rounding the setting would
- * export 93.7 as 94 (the level of 95) although the plant's 93.7 sits nearer the level of 93, and the plant would
- * render 94 half a level below what the DX7 plays. An exact integer is kept as spelled (a user's own setting).
- */
-export function roundEgLevel(level: number, rng?: Rng): number {
-  const x = Math.max(0, Math.min(99, level))
-  if (Math.abs(x - Math.round(x)) < KNOT_WINDOW) return Math.round(x)
-  const lo = EGL_KNOTS[Math.floor(x)]!
-  const hi = EGL_KNOTS[Math.ceil(x)]!
-  if (lo === hi) return lo
-  const share = (lerpTable(EGL_TABLE, x) - EGL_TABLE[lo]!) / (EGL_TABLE[hi]! - EGL_TABLE[lo]!)
-  return share > (rng ? rng.next() : 0.5) ? hi : lo
+export function pitchEgRateKnot(rate: number): number {
+  return PITCH_RATE_KNOTS[Math.max(0, Math.min(99, Math.round(rate)))]!
 }
-export const PITCH_RATE_TABLE = destairTable(PITCH_EG_RATE_TABLE)
+export function roundEgLevel(level: number, rng?: Rng): number {
+  return roundToKnot(EGL_TABLE, EGL_KNOTS, level, rng)
+}
+export function roundPitchEgRate(rate: number, rng?: Rng): number {
+  return roundToKnot(PITCH_RATE_TABLE, PITCH_RATE_KNOTS, rate, rng)
+}
+
 /** Multi-operator feedback loops (algorithms 4, 6) get 2 extra shifts, as Dexed's Mark I engine (facts §2). */
 export const LOOP_FEEDBACK_SCALE = 0.25
 /** Pitch EG on fixed-frequency operators: Dexed gives them none (facts §3); MSFA would. Follows Dexed. */

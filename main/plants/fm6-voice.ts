@@ -12,7 +12,7 @@ import {
   FEEDBACK_INDEX, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT, PITCH_EG_LEVEL_INDEX,
   PITCH_EG_RATE_INDEX, fm6Params, type OscMode,
 } from './fm6-params.ts'
-import { egLevelKnot, roundEgLevel, type Fm6Structure } from './fm6-controls.ts'
+import { egLevelKnot, pitchEgRateKnot, roundEgLevel, roundPitchEgRate, type Fm6Structure } from './fm6-controls.ts'
 
 const Q24 = 1 << 24
 const LOG2_10 = Math.log2(10)
@@ -94,7 +94,7 @@ export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, op
   const params = fm6Params(structure.oscModes)
   const phys = (i: number): number => toPhysical(params[i]!, theta[i]!)
   // Integer fields round plainly for export, stochastically for the optimiser (Fm6ExportOptions.rng); EG levels
-  // round by hardware level (roundEgLevel). A frequency is not jittered itself: its detune is, which moves the
+  // and pitch EG rates round by hardware value, to knots (fm6-controls.ts). A frequency is not jittered itself: its detune is, which moves the
   // pitch the coarse/fine/detune choice aims at by up to a detune step.
   const rounded = (i: number, max: number): number => clampRound(withRoundingJitter(phys(i), opts.rng), 0, max)
   const voice = cloneVoice(structure.base ?? initVoice())
@@ -120,7 +120,7 @@ export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, op
   }
   voice.feedback = rounded(FEEDBACK_INDEX, 7)
   for (let s = 0; s < 4; s++) {
-    voice.pitchEgRates[s] = rounded(PITCH_EG_RATE_INDEX + s, 99)
+    voice.pitchEgRates[s] = roundPitchEgRate(phys(PITCH_EG_RATE_INDEX + s), opts.rng)
     voice.pitchEgLevels[s] = rounded(PITCH_EG_LEVEL_INDEX + s, 99)
   }
   voice.name = opts.name.slice(0, 10).replace(/[^\x20-\x7e]/g, ' ')
@@ -164,6 +164,7 @@ export function fm6Quantiser(structure: Fm6Structure, key: number): (theta: Floa
     const voice = fm6ToVoice(theta, structure, { name: '', key, rng: rng ?? undefined })
     // The same hardware levels, spelled where the plant renders them exactly (fm6ToVoice keeps exact integers).
     for (const op of voice.operators) for (let s = 0; s < 4; s++) op.egLevels[s] = egLevelKnot(op.egLevels[s]!)
+    for (let s = 0; s < 4; s++) voice.pitchEgRates[s] = pitchEgRateKnot(voice.pitchEgRates[s]!)
     out.set(voiceToFm6(voice).theta)
   }
 }

@@ -58,6 +58,15 @@ test('runKnots maps each setting to the last of its run of equal values; the fir
   assert.deepEqual([...runKnots([1, 1, 2, 2])], [0, 1, 3, 3])
 })
 
+test('fm6ToVoice spells pitch EG rates as knots: 2 and 3 play alike, and the relaxed plant is exact at 3', async () => {
+  const { roundPitchEgRate, pitchEgRateKnot, PITCH_RATE_TABLE } = await import('../../../main/plants/fm6-controls.ts')
+  assert.equal(PITCH_EG_RATE_TABLE[2], PITCH_EG_RATE_TABLE[3])
+  assert.equal(pitchEgRateKnot(2), 3)
+  assert.equal(PITCH_RATE_TABLE[3], PITCH_EG_RATE_TABLE[3])
+  assert.equal(roundPitchEgRate(2.2), 3)
+  assert.equal(roundPitchEgRate(1.6), 1, 'the relaxed value at 1.6 is nearer the hardware value of 1 than of 3')
+})
+
 test('roundEgLevel rounds by hardware level to a knot, keeps exact integers, and rounds at random in proportion', async () => {
   const { roundEgLevel } = await import('../../../main/plants/fm6-controls.ts')
   assert.equal(scaleEgLevel(94), scaleEgLevel(95), '94 and 95 are one hardware level')
