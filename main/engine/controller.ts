@@ -35,27 +35,10 @@ export interface ControllerConfig {
    * reproduces, instead of a continuous optimum that loses part of its gain to rounding. ≥ 1: never.
    */
   quantiseFrom: number
-  /**
-   * Dither bursts (basin hopping): when the best loss has not improved by hop.minGain (relative) for
-   * hop.stallEvaluations plant evaluations, θ restarts from the best point moved by hop.structuralJumps structural
-   * jumps and Gaussian dither of hop.scale times the per-group RMS; the best point stays the best until beaten.
-   * It is σ's plateau law taken to a whole basin, so it needs both the adaptive law and dither (the fixed α/μ and
-   * no-dither ablations do without it). Not in the quantised phase. null: never.
-   */
-  hop: HopConfig | null
   maxStep: number // knob slew cap per step, normalised θ units
   gradClip: number // gradient norm cap
   seed: number
 }
-
-export interface HopConfig {
-  stallEvaluations: number
-  minGain: number
-  scale: number
-  structuralJumps: number
-}
-
-export const DEFAULT_HOP_CONFIG: HopConfig = { stallEvaluations: 120, minGain: 0.005, scale: 0.15, structuralJumps: 2 }
 
 export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   optimiser: 'adam',
@@ -68,7 +51,6 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   ditherDecay: false,
   ditherDeadBoost: 1,
   quantiseFrom: 0.75,
-  hop: DEFAULT_HOP_CONFIG,
   maxStep: 0.1,
   gradClip: 100,
   seed: 1,
@@ -95,7 +77,6 @@ export interface ControllerStep {
   quantised: boolean // this step evaluated a point the export holds exactly (the quantised phase)
   localTest?: LocalTestOutcome
   rollback?: 'non-finite' | 'divergence'
-  hop?: boolean // this step ended with a dither burst from the best point (the run had stalled)
   bestLoss: number
   evaluations: number
 }
@@ -126,9 +107,6 @@ export class Controller {
   private readonly previousGrad: Float32Array
   private readonly point: Float32Array // where this step evaluates: θ, or its projection in the quantised phase
   private quantisedSteps = -1 // steps taken in the quantised phase; −1 before it
-  private stallSince = 0 // evaluations at the last improvement of the best loss by hop.minGain or more
-  private stallBest = Infinity
-  hops = 0
 
   constructor(
     readonly problem: Problem,
@@ -244,7 +222,6 @@ export class Controller {
       }
       if (config.adaptive && signals) this.law = stepLaw(this.law, signals, localTest?.accepted, config.laws, config.signals.beta)
     }
-    const hop = this.maybeHop(progress)
     return {
       step: t,
       loss,
@@ -263,7 +240,6 @@ export class Controller {
       quantised: project !== null,
       localTest,
       rollback: verdict.reason,
-      ...(hop ? { hop } : {}),
       bestLoss: this.monitor.bestLoss,
       evaluations: this.evaluations,
     }
@@ -285,45 +261,6 @@ export class Controller {
       this.quantisedSteps = 0
     }
     return project
-  }
-
-  /**
-   * A dither burst once the best loss has stalled (see ControllerConfig.hop): from the best point, a few
-   * structural jumps and broad noise on the smooth parameters, then fresh optimiser state, filters and law.
-   */
-  private maybeHop(progress: number): boolean {
-    const { hop, adaptive, dither } = this.config
-    // Explore until the quantised phase, then settle: a late burst could not recover its loss in time.
-    if (!hop || !adaptive || !dither || (this.problem.project && progress >= this.config.quantiseFrom)) return false
-    const best = this.monitor.bestLoss
-    if (best < this.stallBest * (1 - hop.minGain) || !Number.isFinite(this.stallBest)) {
-      this.stallBest = best
-      this.stallSince = this.evaluations
-      return false
-    }
-    if (this.evaluations - this.stallSince < hop.stallEvaluations || !Number.isFinite(best)) return false
-    const { theta, problem } = this
-    theta.set(this.monitor.bestTheta)
-    if (problem.proposeStructural) {
-      const jump = this.update // scratch: the next step overwrites it
-      for (let j = 0; j < hop.structuralJumps; j++) {
-        problem.proposeStructural(theta, this.rng, jump)
-        for (let i = 0; i < theta.length; i++) if (this.localMask[i]) theta[i] = jump[i]!
-      }
-    }
-    groupRms(theta, problem.groups, this.rms)
-    for (let i = 0; i < theta.length; i++) {
-      if (!this.gradMask[i]) continue
-      const next = theta[i]! + hop.scale * this.rms[problem.groups[i]!]! * this.rng.normal()
-      theta[i] = next < 0 ? 0 : next > 1 ? 1 : next
-    }
-    this.resetMomentum()
-    this.signals.reset()
-    this.monitor.forgetTrajectory() // the burst's loss step is not a divergence
-    this.law = initialLawState(this.config.laws)
-    this.stallSince = this.evaluations
-    this.hops++
-    return true
   }
 
   /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { Controller, DEFAULT_CONTROLLER_CONFIG } from '../../../main/engine/controller.ts'
 import { runController } from '../../../main/engine/run-controller.ts'
 import { adamMethod } from '../../../main/engine/baselines/adam.ts'
-import { doubleWellProblem, quadraticProblem, sinusoidProblem, withGrid, withNaNAt } from './synthetic-problems.ts'
+import { quadraticProblem, sinusoidProblem, withGrid, withNaNAt } from './synthetic-problems.ts'
 
 test('the controller converges on a quadratic bowl', async () => {
   const problem = quadraticProblem([0.2, 0.8, 0.5, 0.35], [1, 2, 0.5, 4])
@@ -171,31 +171,4 @@ test('the quantised phase ends on a point the export holds exactly, as good as t
   // Without the phase the best point is the continuous optimum, off the grid (what rounding used to cost).
   const continuous = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 2 })
   assert.ok(!onGrid(continuous.bestTheta) && continuous.bestLoss < gridBest)
-})
-
-test('a stalled run hops from its best point and finds the deeper basin that steps and local tests miss', async () => {
-  const problem = doubleWellProblem()
-  const start = Float32Array.from([0.05])
-  const hop = { stallEvaluations: 30, minGain: 0.005, scale: 5, structuralJumps: 0 }
-  let withHops = 0
-  let without = 0
-  for (let seed = 1; seed <= 10; seed++) {
-    const config = { ...DEFAULT_CONTROLLER_CONFIG, seed, quantiseFrom: 2 }
-    let hops = 0
-    let previousBest = Infinity
-    const hopping = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...config, hop }, (record) => {
-      if (record.hop) hops++
-      assert.ok(record.bestLoss <= previousBest, 'a hop never loses the best point')
-      previousBest = record.bestLoss
-    })
-    assert.ok(hops > 0, `seed ${seed}: no hop in 300 steps`)
-    if (hopping.bestLoss < 0.01) withHops++
-    const plain = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...config, hop: null })
-    if (plain.bestLoss < 0.01) without++
-    // The ablations that lack the adaptive law or dither never hop.
-    let ablationHops = 0
-    await runController(problem, start, { seconds: 60, maxSteps: 100 }, { ...config, hop, dither: false }, (record) => { if (record.hop) ablationHops++ })
-    assert.equal(ablationHops, 0)
-  }
-  assert.ok(withHops >= 8 && without <= 3, `deep basin found: ${withHops}/10 with hops, ${without}/10 without`)
 })
