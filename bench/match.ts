@@ -14,7 +14,7 @@ import type { Fm6Structure } from '../main/plants/fm6-controls.ts'
 import { timeToThreshold, type TracePoint } from '../main/engine/budget.ts'
 import { analyseTarget } from '../main/engine/match-front-end.ts'
 import { MATCH_VELOCITY, fm6PolishGuide, polishVoice, type ReferenceTarget } from '../main/engine/match-back-end.ts'
-import { algorithmShortList, bestInitialTheta } from '../main/engine/match-init.ts'
+import { algorithmShortList, initialStarts } from '../main/engine/match-init.ts'
 import { createPlantProblem } from '../main/engine/plant-problem.ts'
 import { spectralRatios } from '../main/engine/partials.ts'
 import { CountingProblem } from '../main/engine/problem.ts'
@@ -86,17 +86,19 @@ export function benchProblem(target: BenchTarget) {
   const ctx = { sampleRate: matchTarget.sampleRate, numSamples: matchTarget.samples.length, note: matchTarget.key, velocity: MATCH_VELOCITY, holdSec: matchTarget.holdSec }
   const spectral = spectralRatios(matchTarget.samples, matchTarget.sampleRate, matchTarget.key)
   const problem = createPlantProblem(plant, ctx, prepareTarget(matchTarget.samples, matchTarget.sampleRate), [], { spectralRatios: spectral, quantise: fm6Quantiser(structure, matchTarget.key) })
-  const start = bestInitialTheta(problem, plant.params, structure.algorithm, matchTarget)
+  const { starts } = initialStarts(problem, plant.params, structure.algorithm, matchTarget)
+  const start = starts[0]!
+  const alternatives = starts.slice(1).map((s) => s.theta)
   const reference: ReferenceTarget = { samples: matchTarget.samples, sampleRate: matchTarget.sampleRate, key: matchTarget.key, holdSec: matchTarget.holdSec, velocity: MATCH_VELOCITY }
-  return { matchTarget, structure, problem, start, reference }
+  return { matchTarget, structure, problem, start, alternatives, reference }
 }
 
 async function runTargetSeed(target: BenchTarget, runName: string, seed: number, settings: Settings): Promise<Outcome[]> {
-  const { matchTarget, structure, problem, start, reference } = benchProblem(target)
+  const { matchTarget, structure, problem, start, alternatives, reference } = benchProblem(target)
   const outcomes: Outcome[] = []
   for (const method of settings.methods) {
     const counting = new CountingProblem(problem)
-    const result = await METHODS[method]!(counting, start.theta, { seconds: settings.seconds, clock: 'cpu' }, seed)
+    const result = await METHODS[method]!(counting, start.theta, { seconds: settings.seconds, clock: 'cpu' }, seed, alternatives)
     const voice = fm6ToVoice(result.bestTheta, structure, { name: 'BENCH', key: matchTarget.key })
     const polished = await polishVoice(voice, reference, Infinity, { seed, maxEvaluations: settings.polishEvaluations, guide: fm6PolishGuide(problem) })
     outcomes.push({

@@ -86,9 +86,14 @@ interface RatioLayout {
 }
 
 /**
- * Two layouts of frequencies: 'harmonic' puts the carriers on harmonics 1, 2, 3… and modulators at ratio 1;
+ * Layouts of frequencies: 'harmonic' puts the carriers on harmonics 1, 2, 3… and modulators at ratio 1;
  * 'spectral' puts the carriers on the target's strongest partials (levels following theirs, 0.75 dB per step)
- * and each modulator at its carrier's ratio, so its sidebands land on that partial's harmonics.
+ * and each modulator at its carrier's ratio, so its sidebands land on that partial's harmonics; 'sideband' keeps
+ * the carriers on the harmonics and gives each modulator the distance from its carrier to one of the strongest
+ * partials, so its first sideband lands there. FM puts its energy in sidebands: in a bright voice the strongest
+ * partials are often the 5th or 7th harmonic, and 'spectral' then starts every operator an octave or more high
+ * (a random voice with carriers at 1 started at 7 and 5 and never came back); 'sideband' starts the same voice
+ * with carriers at 1 and modulators at 6 and 4.
  */
 function ratioLayouts(spec: ReturnType<typeof algorithmSpec>, partials: Partial[]): RatioLayout[] {
   const carriers: number[] = [...spec.carriers]
@@ -113,15 +118,27 @@ function ratioLayouts(spec: ReturnType<typeof algorithmSpec>, partials: Partial[
       return partial ? Math.max(50, Math.round(99 + (20 * Math.log10(Math.max(partial.level, 1e-3))) / 0.75)) : 70
     },
   }
-  return [harmonic, spectral]
+  // Modulators in operator order take the strongest partials in turn; each one's ratio is that partial's distance
+  // from its carrier (at least 0.5, the lowest ratio), or 1 when no partial is left.
+  const modulators = [1, 2, 3, 4, 5, 6].filter((op) => !carrierSet.has(op))
+  const sidebandRatio = (op: number) => {
+    const partial = partials[modulators.indexOf(op) % partials.length]!
+    const distance = Math.abs(partial.ratio - harmonic.ratio(carrierOf(spec.edges, carrierSet, op)))
+    return distance >= 0.5 ? quantised(distance) : 1
+  }
+  const sideband: RatioLayout = {
+    ratio: (op) => (carrierSet.has(op) ? harmonic.ratio(op) : sidebandRatio(op)),
+    carrierLevel: harmonic.carrierLevel,
+  }
+  return [harmonic, spectral, sideband]
 }
 
 /** The grid of starting points for one algorithm (batch-major θ) and its size. */
-export function initialCandidates(params: readonly ParamSpec[], algorithm: number, target: MatchTarget): { points: Float32Array; count: number } {
+export function initialCandidates(params: readonly ParamSpec[], algorithm: number, target: MatchTarget): { points: Float32Array; count: number; layouts: number } {
   const spec = algorithmSpec(algorithm)
   const carriers = new Set<number>(spec.carriers)
   const keyHz = 440 * 2 ** ((target.key - 69) / 12)
-  const layouts = ratioLayouts(spec, strongestPartials(target.samples, target.sampleRate, keyHz, spec.carriers.length))
+  const layouts = ratioLayouts(spec, strongestPartials(target.samples, target.sampleRate, keyHz, Math.max(spec.carriers.length, 6 - spec.carriers.length)))
   const attack = attackSec(target.samples, target.sampleRate)
   const attackRate = attack > 0.25 ? 45 : attack > 0.08 ? 65 : 99
   // Detune: about one cent per step near the middle of the keyboard (facts §3, Dexed's measured curve).
@@ -148,7 +165,7 @@ export function initialCandidates(params: readonly ParamSpec[], algorithm: numbe
       b++
     }
   }
-  return { points, count }
+  return { points, count, layouts: layouts.length }
 }
 
 /** Number of modulation edges between op and a carrier (1 for a direct modulator). */
@@ -164,11 +181,37 @@ function chainDepth(edges: readonly (readonly [number, number])[], op: number): 
   return depth
 }
 
+export interface InitialStart {
+  theta: Float32Array
+  loss: number
+}
+
+/**
+ * Evaluates the grid in one batch and returns the best starting point of each frequency layout (ratioLayouts),
+ * best first, and the evaluations spent. The layouts put the operators in different basins, and which one a run
+ * starts in decides most of its result; the lowest starting loss does not say which basin ends lowest.
+ */
+export function initialStarts(problem: Problem, params: readonly ParamSpec[], algorithm: number, target: MatchTarget): { starts: InitialStart[]; evaluations: number } {
+  const { points, count, layouts } = initialCandidates(params, algorithm, target)
+  const results = problem.evaluate(points, count, null)
+  const perLayout = count / layouts
+  const starts: InitialStart[] = []
+  for (let l = 0; l < layouts; l++) {
+    let best = -1
+    for (let b = l * perLayout; b < (l + 1) * perLayout; b++) {
+      if (Number.isFinite(results[b]!.loss) && (best < 0 || results[b]!.loss < results[best]!.loss)) best = b
+    }
+    if (best < 0) continue
+    const theta = Float32Array.from(points.subarray(best * params.length, (best + 1) * params.length))
+    // Layouts can coincide (no partials off the harmonics): keep one of each.
+    if (!starts.some((s) => s.theta.every((x, i) => x === theta[i]))) starts.push({ theta, loss: results[best]!.loss })
+  }
+  if (starts.length === 0) starts.push({ theta: Float32Array.from(points.subarray(0, params.length)), loss: results[0]!.loss })
+  return { starts: starts.sort((a, b) => a.loss - b.loss), evaluations: count }
+}
+
 /** Evaluates the grid and returns the best starting point and its loss. */
 export function bestInitialTheta(problem: Problem, params: readonly ParamSpec[], algorithm: number, target: MatchTarget): { theta: Float32Array; loss: number; evaluations: number } {
-  const { points, count } = initialCandidates(params, algorithm, target)
-  const results = problem.evaluate(points, count, null)
-  let best = 0
-  for (let b = 1; b < count; b++) if (results[b]!.loss < results[best]!.loss || !Number.isFinite(results[best]!.loss)) best = b
-  return { theta: Float32Array.from(points.subarray(best * params.length, (best + 1) * params.length)), loss: results[best]!.loss, evaluations: count }
+  const { starts, evaluations } = initialStarts(problem, params, algorithm, target)
+  return { ...starts[0]!, evaluations }
 }

@@ -15,10 +15,11 @@ import { DEFAULT_CONTROLLER_CONFIG, type ControllerStep } from './controller.ts'
 import { lockedPlantIds } from './locked-params.ts'
 import { analyseTarget, type KeySource, type MatchTarget } from './match-front-end.ts'
 import { MATCH_VELOCITY, fm6PolishGuide, polishVoice, renderForTarget, type ReferenceTarget } from './match-back-end.ts'
-import { algorithmShortList, bestInitialTheta } from './match-init.ts'
+import { algorithmShortList, initialStarts } from './match-init.ts'
 import { spectralRatios as spectralRatioCandidates } from './partials.ts'
 import { createPlantProblem, type PlantProblem } from './plant-problem.ts'
-import { runController } from './run-controller.ts'
+import { raceStarts } from './run-controller.ts'
+import { START_RACE_SHARE } from './methods.ts'
 import { planWindows, runWindowed } from './windowed.ts'
 import { MatchTrajectory, progressFromStep, type MatchReport } from './match-report.ts'
 import type { Regime } from './stability-monitor.ts'
@@ -95,6 +96,7 @@ interface Candidate {
   locked: string[]
   theta: Float32Array
   loss: number
+  alternatives: Float32Array[] // the front end's other starting points (frequency layouts), raced before committing
 }
 
 export async function matchSample(options: MatchOptions, onProgress?: (p: MatchProgress) => void): Promise<MatchResult> {
@@ -147,9 +149,9 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
       // The race and the starting grid use the first window: cheap, and it holds the attack.
       const locked = lockedPlantIds(options.lockedParams ?? [], fm6Params(structure.oscModes).map((p) => p.id))
       const problem = windowProblem(structure, ends[0]!, locked)
-      if (theta) return { structure, problem, locked, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss }
-      const init = bestInitialTheta(problem, problem.plant.params, structure.algorithm, target)
-      return { structure, problem, locked, theta: init.theta, loss: init.loss }
+      if (theta) return { structure, problem, locked, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss, alternatives: [] }
+      const [best, ...others] = initialStarts(problem, problem.plant.params, structure.algorithm, target).starts
+      return { structure, problem, locked, theta: best!.theta, loss: best!.loss, alternatives: others.map((s) => s.theta) }
     })
 
     let step = 0
@@ -167,7 +169,8 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
       const each = (options.seconds * RACE_SHARE) / candidates.length
       for (const [index, candidate] of candidates.entries()) {
         const initialLoss = candidate.loss
-        const result = await runController(candidate.problem, candidate.theta, { seconds: each, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + index }, report('race', candidate))
+        const starts = [candidate.theta, ...candidate.alternatives]
+        const result = await raceStarts(candidate.problem, starts, { seconds: each, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + index }, START_RACE_SHARE, report('race', candidate))
         if (result.bestLoss < candidate.loss) {
           candidate.theta = result.bestTheta
           candidate.loss = result.bestLoss
@@ -180,7 +183,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     const config = { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }
     const main = windowed
       ? await runWindowed((end) => windowProblem(winner.structure, end, winner.locked), ends, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
-      : await runController(winner.problem, winner.theta, { seconds: remaining, signal: options.signal, maxSteps: options.maxSteps }, config, report('optimise', winner))
+      : await raceStarts(winner.problem, [winner.theta, ...(candidates.length > 1 ? [] : winner.alternatives)], { seconds: remaining, signal: options.signal, maxSteps: options.maxSteps }, config, START_RACE_SHARE, report('optimise', winner))
     // In windowed mode the race losses belong to the first window; the whole-sample result always wins then.
     if (windowed || main.bestLoss < winner.loss) {
       winner.theta = main.bestTheta

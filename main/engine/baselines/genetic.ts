@@ -1,6 +1,7 @@
 // Baseline: a genetic algorithm (the best method in the torchsynth sound-matching comparison). Real-coded:
 // tournament selection (size 3), uniform crossover, Gaussian mutation (rate 2/dim, std 0.1), 2 elites kept.
-// The first population is the start point plus Gaussian spreads around it and uniform random points.
+// The first population is the start point (and the alternative starts) plus Gaussian spreads around it and uniform
+// random points.
 import { createRng } from '../../common/rng.ts'
 import { freeMask } from '../problem.ts'
 import { SearchState, clampValue, type Method } from './method.ts'
@@ -9,7 +10,7 @@ const POPULATION = 24
 const ELITES = 2
 const MUTATION_STD = 0.1
 
-export const geneticMethod: Method = async (problem, theta0, limits, seed) => {
+export const geneticMethod: Method = async (problem, theta0, limits, seed, alternatives = []) => {
   const state = new SearchState(problem, limits)
   const rng = createRng(seed)
   const mask = freeMask(problem)
@@ -18,7 +19,8 @@ export const geneticMethod: Method = async (problem, theta0, limits, seed) => {
   let population = new Float32Array(POPULATION * dim)
   for (let p = 0; p < POPULATION; p++) {
     for (let i = 0; i < dim; i++) {
-      const spread = p === 0 ? theta0[i]! : p < POPULATION / 2 ? clampValue(theta0[i]! + 0.15 * rng.normal()) : rng.next()
+      const seedPoint = p === 0 ? theta0 : alternatives[p - 1]
+      const spread = seedPoint ? seedPoint[i]! : p < POPULATION / 2 ? clampValue(theta0[i]! + 0.15 * rng.normal()) : rng.next()
       population[p * dim + i] = mask[i] ? spread : theta0[i]!
     }
   }

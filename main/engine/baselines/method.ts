@@ -12,7 +12,12 @@ export interface MethodResult {
   elapsedSec: number
 }
 
-export type Method = (problem: Problem, theta0: Float32Array, limits: BudgetLimits, seed: number) => Promise<MethodResult>
+/**
+ * alternatives: other starting points the front end found (its other frequency layouts), best first. Every
+ * method is offered them; AE-DDSP races them, the genetic algorithm seeds its first population with them, the
+ * single-point methods (Adam, hill climber, CMA-ES, random search around theta0) start from theta0 as published.
+ */
+export type Method = (problem: Problem, theta0: Float32Array, limits: BudgetLimits, seed: number, alternatives?: readonly Float32Array[]) => Promise<MethodResult>
 
 /** Bookkeeping shared by the gradient-free baselines: evaluates batches, counts points, keeps the best. */
 export class SearchState {

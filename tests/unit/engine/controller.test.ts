@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Controller, DEFAULT_CONTROLLER_CONFIG } from '../../../main/engine/controller.ts'
-import { runController } from '../../../main/engine/run-controller.ts'
+import { raceStarts, runController } from '../../../main/engine/run-controller.ts'
 import { adamMethod } from '../../../main/engine/baselines/adam.ts'
-import { quadraticProblem, sinusoidProblem, withGrid, withNaNAt } from './synthetic-problems.ts'
+import { doubleWellProblem, quadraticProblem, sinusoidProblem, withGrid, withNaNAt } from './synthetic-problems.ts'
 
 test('the controller converges on a quadratic bowl', async () => {
   const problem = quadraticProblem([0.2, 0.8, 0.5, 0.35], [1, 2, 0.5, 4])
@@ -171,4 +171,20 @@ test('the quantised phase ends on a point the export holds exactly, as good as t
   // Without the phase the best point is the continuous optimum, off the grid (what rounding used to cost).
   const continuous = await runController(problem, start, { seconds: 60, maxSteps: 300 }, { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 2 })
   assert.ok(!onGrid(continuous.bestTheta) && continuous.bestLoss < gridBest)
+})
+
+test('raceStarts looks at every start and goes on from the basin that ends lowest, not the lowest start', async () => {
+  const problem = doubleWellProblem()
+  // 0.05 starts lower (0.03) than 0.6 (0.125), but only 0.6 is in the deep basin.
+  const shallowStart = Float32Array.from([0.05])
+  const deepStart = Float32Array.from([0.6])
+  assert.ok(problem.evaluate(shallowStart, 1, null)[0]!.loss < problem.evaluate(deepStart, 1, null)[0]!.loss)
+  const config = { ...DEFAULT_CONTROLLER_CONFIG, localTests: null }
+  const limits = { seconds: 60, maxEvaluations: 300 }
+  const single = await runController(problem, shallowStart, limits, config)
+  assert.ok(single.bestLoss > 0.019, `one start settles in the shallow basin: ${single.bestLoss}`)
+  const raced = await raceStarts(problem, [shallowStart, deepStart], limits, config)
+  assert.ok(raced.bestLoss < 1e-3, `the race ends in the deep basin: ${raced.bestLoss}`)
+  assert.ok(raced.evaluations <= 300 && raced.evaluations >= 290, `${raced.evaluations} evaluations of 300`)
+  assert.ok(raced.trace.every((p, i) => i === 0 || (p.bestLoss < raced.trace[i - 1]!.bestLoss && p.evaluations >= raced.trace[i - 1]!.evaluations)), 'one monotone trace')
 })

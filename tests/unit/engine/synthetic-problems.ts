@@ -118,3 +118,22 @@ export function withGrid(problem: Problem, step: number): Problem {
     },
   }
 }
+
+/** Two basins in 1-D: a shallow one at 0.15 (loss 0.02) where a start near 0 settles, the best at 0.85 (loss 0). */
+export function doubleWellProblem(): Problem {
+  return {
+    dim: 1,
+    groups: new Int32Array(1),
+    evaluate(theta, batch, gradOut) {
+      const out: Evaluation[] = []
+      for (let b = 0; b < batch; b++) {
+        const x = theta[b]!
+        const shallow = (x - 0.15) ** 2 + 0.02
+        const deep = 2 * (x - 0.85) ** 2
+        if (gradOut) gradOut[b] = shallow < deep ? 2 * (x - 0.15) : 4 * (x - 0.85)
+        out.push({ loss: Math.min(shallow, deep), terms: {} })
+      }
+      return out
+    },
+  }
+}
