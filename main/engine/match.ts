@@ -19,7 +19,6 @@ import { algorithmShortList, initialStarts } from './match-init.ts'
 import { spectralRatios as spectralRatioCandidates } from './partials.ts'
 import { createPlantProblem, type PlantProblem } from './plant-problem.ts'
 import { raceStarts } from './run-controller.ts'
-import { START_RACE_SHARE } from './methods.ts'
 import { planWindows, runWindowed } from './windowed.ts'
 import { MatchTrajectory, progressFromStep, type MatchReport } from './match-report.ts'
 import type { Regime } from './stability-monitor.ts'
@@ -170,7 +169,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
       for (const [index, candidate] of candidates.entries()) {
         const initialLoss = candidate.loss
         const starts = [candidate.theta, ...candidate.alternatives]
-        const result = await raceStarts(candidate.problem, starts, { seconds: each, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + index }, START_RACE_SHARE, report('race', candidate))
+        const result = await raceStarts(candidate.problem, starts, { seconds: each, signal: options.signal }, { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + index }, report('race', candidate))
         if (result.bestLoss < candidate.loss) {
           candidate.theta = result.bestTheta
           candidate.loss = result.bestLoss
@@ -183,7 +182,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     const config = { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }
     const main = windowed
       ? await runWindowed((end) => windowProblem(winner.structure, end, winner.locked), ends, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
-      : await raceStarts(winner.problem, [winner.theta, ...(candidates.length > 1 ? [] : winner.alternatives)], { seconds: remaining, signal: options.signal, maxSteps: options.maxSteps }, config, START_RACE_SHARE, report('optimise', winner))
+      : await raceStarts(winner.problem, [winner.theta, ...(candidates.length > 1 ? [] : winner.alternatives)], { seconds: remaining, signal: options.signal, maxSteps: options.maxSteps }, config, report('optimise', winner))
     // In windowed mode the race losses belong to the first window; the whole-sample result always wins then.
     if (windowed || main.bestLoss < winner.loss) {
       winner.theta = main.bestTheta

@@ -8,18 +8,11 @@ import { randomSearchMethod } from './baselines/random-search.ts'
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig } from './controller.ts'
 import { raceStarts, runController } from './run-controller.ts'
 
-/**
- * Share of the budget AE-DDSP spends looking at the alternative starts before it commits (run-controller.ts
- * raceStarts). At 350 evaluations, against one run from the best start (exported distance, geometric mean over
- * runs): 0.929 in-domain (24 runs), 0.894 real (32); a 30 % race 0.968 / 0.959.
- */
-export const START_RACE_SHARE = 0.15
-
 function controllerMethod(overrides: Partial<ControllerConfig>): Method {
   return async (problem, theta0, limits, seed, alternatives = []) => {
     const config = { ...DEFAULT_CONTROLLER_CONFIG, ...overrides, seed }
     const result = alternatives.length > 0
-      ? await raceStarts(problem, [theta0, ...alternatives], limits, config, START_RACE_SHARE)
+      ? await raceStarts(problem, [theta0, ...alternatives], limits, config)
       : await runController(problem, theta0, limits, config)
     return { bestTheta: result.bestTheta, bestLoss: result.bestLoss, evaluations: result.evaluations, trace: result.trace, elapsedSec: result.elapsedSec }
   }

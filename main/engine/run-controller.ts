@@ -41,6 +41,13 @@ export async function runController(
 }
 
 /**
+ * Share of the budget raceStarts spends looking at the other starts before it commits. At 350 evaluations,
+ * against one run from the best start (exported distance, geometric mean over runs): 0.929 in-domain (24 runs),
+ * 0.894 real (32); a 30 % race 0.968 / 0.959.
+ */
+export const START_RACE_SHARE = 0.15
+
+/**
  * Races several starting points before committing to one: each gets an equal part of raceShare of the budget
  * (time, and evaluations when capped), then the start whose run reached the lowest loss goes on from its best
  * point for the rest. A run's result is decided mostly by the basin it starts in (four times the evaluations
@@ -52,8 +59,8 @@ export async function raceStarts(
   starts: readonly Float32Array[],
   limits: BudgetLimits & { maxSteps?: number },
   config: ControllerConfig = DEFAULT_CONTROLLER_CONFIG,
-  raceShare = 0.3,
   onStep?: (step: ControllerStep, elapsedSec: number, controller: Controller) => void,
+  raceShare = START_RACE_SHARE,
 ): Promise<RunResult> {
   if (starts.length === 0) throw new RangeError('raceStarts needs at least one starting point')
   if (starts.length === 1) return runController(problem, starts[0]!, limits, config, onStep)
