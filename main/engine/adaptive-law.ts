@@ -89,7 +89,9 @@ export const ISSUE_LAW_CONFIG: LawConfig = {
 // gives 0.949 / 0.972, 0.04 gives 1.218 / 1.184, and a fixed law with another seed 1.049 / 1.039 (the spread of
 // one run: the standard deviation of a log ratio is 0.21-0.26). These were measured before the plant's EG holds
 // followed the hardware's level pairs (fm6-controls.ts sameHardwareLevel); after it, `npm run bench -- law`:
-// 0.906 [90 % bootstrap 0.852, 0.956] in-domain (18 of 24), 1.025 [0.976, 1.075] real (15 of 32).
+// 0.906 [90 % bootstrap 0.852, 0.956] in-domain (18 of 24), 1.025 [0.976, 1.075] real (15 of 32). With the
+// quantised phase (controller.ts quantiseFrom; the best loss is then on DX7 integers): 0.949 [0.900, 1.002]
+// in-domain (19 of 24), 1.008 [0.955, 1.066] real (16 of 32).
 export const DEFAULT_LAW_CONFIG: LawConfig = {
   ...ISSUE_LAW_CONFIG,
   deltaMu: 0,
