@@ -106,6 +106,7 @@ export const progressPointSchema = z.object({
   sigma: z.number(),
   reward: z.record(z.string(), z.number()),
   regime: z.string(),
+  quantised: z.boolean(), // evaluated on DX7 integers (the controller's quantised phase)
 })
 
 export const hintSchema = z.object({ id: z.string(), direction: z.union([z.literal(-1), z.literal(1)]), strength: z.number().min(0).max(1) })

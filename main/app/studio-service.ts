@@ -363,6 +363,7 @@ export class StudioService {
         step: finite(p.step), elapsedSec: finite(p.elapsedSec), loss: finite(p.loss), lossEma: finite(p.lossEma), bestLoss: finite(p.bestLoss),
         variance: finite(p.variance), alpha: finite(p.alpha), mu: finite(p.mu), sigma: finite(p.sigma),
         reward: Object.fromEntries(Object.entries(p.reward ?? {}).map(([k, v]) => [k, finite(v)])), regime: String(p.regime ?? ''),
+        quantised: p.quantised === true,
       })
       if (p.voice) run.livePatch = { ...p.voice, name: p.voice.name ?? run.startPatch.name }
     })

@@ -19,6 +19,7 @@ export function progressFromStep(record: ControllerStep, step: number, elapsedSe
     ...controllerSignals(record),
     reward: record.reward,
     regime: record.regime,
+    quantised: record.quantised,
     phase,
   }
   if (algorithm !== undefined) progress.algorithm = algorithm

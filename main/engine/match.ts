@@ -65,6 +65,7 @@ export interface MatchProgress {
   sigma: number
   reward: Record<string, number>
   regime: Regime
+  quantised?: boolean // the step evaluated DX7 integers (the controller's quantised phase)
   localTest?: { tried: number; accepted: boolean }
   voice?: Dx7Voice // current best, every ~10 steps
   phase?: 'race' | 'optimise' | 'polish'
@@ -77,7 +78,7 @@ export interface MatchResult {
   keySource: KeySource
   f0Hz?: number
   distance: number // logMelDistance(target, reference render of voice), at the working rate
-  plantDistance: number // the same distance for the optimised plant's render before quantisation
+  plantDistance: number // the same distance for the optimised plant's render (on DX7 integers after the quantised phase)
   render: Float32Array // reference render of voice at the key, at renderSampleRate
   renderSampleRate: number
   report: MatchReport

@@ -115,6 +115,7 @@ test('drop the demo sample and match: the loss falls and the knobs move', async 
   await page.waitForSelector('[data-testid="match-panel"][data-done="true"]', { timeout: 60000 })
   const panel = await page.$eval('[data-testid="match-panel"]', (e) => ({ ...(e as HTMLElement).dataset }))
   assert.ok(Number(panel.lastLoss) < Number(panel.firstLoss), `best loss fell: ${panel.firstLoss} → ${panel.lastLoss}`)
+  assert.ok(Number(panel.quantisedPoints) > 0, 'the last part of the run, on DX7 integers, is marked')
   assert.ok((await page.$$('[data-testid="match-panel"] .u-wrap canvas')).length >= 3, 'three live plots')
   const afterMatch = await values()
   assert.ok(afterMatch.some((v, i) => v !== before[i]), 'the match moved the knobs')
