@@ -6,6 +6,7 @@ import { DEFAULT_LAW_CONFIG, adaptGains, clip, effectiveAlpha, initialLawState, 
 import { DEFAULT_LOCAL_TEST_CONFIG, runLocalTest, type LocalTestConfig, type LocalTestOutcome } from './local-tests.ts'
 import { applyUpdate, computeUpdate, createOptimiserState, groupRms, resetOptimiserState, vectorNorm, type OptimiserKind, type OptimiserState } from './optimiser-step.ts'
 import { freeMask, type Problem } from './problem.ts'
+import type { RoundingJitter } from '../plants/table-relax.ts'
 import { RewardModel, type RewardTerms } from './reward.ts'
 import { DEFAULT_SIGNAL_CONFIG, LossSignals, type SignalConfig } from './signals.ts'
 import { DEFAULT_STABILITY_CONFIG, StabilityMonitor, allFinite, type Regime, type StabilityConfig } from './stability-monitor.ts'
@@ -30,7 +31,7 @@ export interface ControllerConfig {
   ditherDeadBoost: number
   /**
    * Share of the budget (progress) after which every evaluation is at a point the export represents exactly
-   * (Problem.project: DX7 integers; stochastic rounding while dither is on). The gradient found there still moves
+   * (Problem.project: DX7 integers; rounding jittered by the dither σ while dither is on). The gradient found there still moves
    * the continuous θ (a straight-through estimate), and the best point kept from then on is one the SysEx
    * reproduces, instead of a continuous optimum that loses part of its gain to rounding. ≥ 1: never.
    */
@@ -152,7 +153,7 @@ export class Controller {
     const { config, theta } = this
     const t = this.stepIndex++
     const project = this.quantisedProjection(progress)
-    if (project) project(theta, this.point, this.quantisedSteps++ > 0 && config.dither ? this.rng : null)
+    if (project) project(theta, this.point, this.quantisedSteps++ > 0 && config.dither ? this.roundingJitter : null)
     else this.point.set(theta)
     const evaluation = this.problem.evaluate(this.point, 1, this.grad)[0]!
     this.evaluations++
@@ -246,11 +247,17 @@ export class Controller {
   }
 
   /**
+   * Dither on the grid: rounding offsets of σ/σ0 times a uniform [−½, ½), so σ's law sets how far the rounding is
+   * from plain (σ ≤ 0: plain) to stochastic (σ ≥ σ0). With σ's floor at σ0 it is always stochastic.
+   */
+  private readonly roundingJitter: RoundingJitter = () => Math.min(1, Math.max(0, this.law.sigma / this.config.laws.sigma0)) * (this.rng.next() - 0.5)
+
+  /**
    * The projection to use this step, or null while the evaluation is still continuous. Entering the quantised
    * phase restarts from the best point so far and forgets its loss: it was measured off the grid, and the best
    * kept from here on must be a point the export holds (the first step evaluates the plain rounding of it).
    */
-  private quantisedProjection(progress: number): ((theta: Float32Array, out: Float32Array, rng: Rng | null) => void) | null {
+  private quantisedProjection(progress: number): ((theta: Float32Array, out: Float32Array, jitter: RoundingJitter | null) => void) | null {
     const project = this.problem.project
     if (!project || progress < this.config.quantiseFrom) return null
     if (this.quantisedSteps < 0) {

@@ -5,6 +5,7 @@ import type { Rng } from '../common/rng.ts'
 import { lossAndAudioGrad, type TargetFeatures } from '../dsp/loss.ts'
 import { toNormalised, toPhysical } from '../plants/param-scale.ts'
 import type { ParamSpec, Plant, RenderContext } from '../plants/plant.ts'
+import type { RoundingJitter } from '../plants/table-relax.ts'
 import type { Evaluation, Problem } from './problem.ts'
 import type { PooledPlant } from '../plants/batch-pool.ts'
 
@@ -79,7 +80,7 @@ export interface PlantProblemOptions {
   /** Ratios the structural jumps may try, from the target's spectrum (partials.ts spectralRatios). */
   spectralRatios?: readonly number[]
   /** θ → the nearest θ the export represents exactly (fm6-voice.ts fm6Quantiser); gives the problem its project(). */
-  quantise?: (theta: Float32Array, out: Float32Array, rng: Rng | null) => void
+  quantise?: (theta: Float32Array, out: Float32Array, jitter: RoundingJitter | null) => void
 }
 
 export function createPlantProblem(plant: Plant, ctx: RenderContext, target: TargetFeatures, lockedIds: readonly string[] = [], options: PlantProblemOptions = {}): PlantProblem {
@@ -127,8 +128,8 @@ export function createPlantProblem(plant: Plant, ctx: RenderContext, target: Tar
   }
 
   const quantise = options.quantise
-  const project = quantise && ((theta: Float32Array, out: Float32Array, rng: Rng | null): void => {
-    quantise(theta, out, rng)
+  const project = quantise && ((theta: Float32Array, out: Float32Array, jitter: RoundingJitter | null): void => {
+    quantise(theta, out, jitter)
     // A locked value is the user's own setting: rounding its float32 image must not move it a step.
     for (let i = 0; i < dim; i++) if (locked[i]) out[i] = theta[i]!
   })

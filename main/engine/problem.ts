@@ -2,6 +2,7 @@
 // point (and optionally ∂loss/∂θ) out. The FM and subtractive plants are wrapped into this shape by
 // plant-problem.ts; the unit tests use synthetic problems (quadratics, Rosenbrock, a sinusoid-matching loss).
 import type { Rng } from '../common/rng.ts'
+import type { RoundingJitter } from '../plants/table-relax.ts'
 
 export interface Evaluation {
   loss: number // ≥ 0 for plant problems; NaN or ±Infinity marks a failed render and triggers a rollback
@@ -33,10 +34,11 @@ export interface Problem {
    */
   proposeKick?(theta: Float32Array, rng: Rng, out: Float32Array): boolean
   /**
-   * Writes into out the point nearest theta that the export can represent exactly (DX7 integers); with rng, each
-   * value rounds up or down at random in proportion to its distance (stochastic rounding). Locked values stay.
+   * Writes into out the point nearest theta that the export can represent exactly (DX7 integers); with a jitter
+   * (offsets in [−½, ½) added before rounding), values round up or down at random: stochastic rounding when the
+   * offsets are uniform over the whole interval. Locked values stay.
    */
-  project?(theta: Float32Array, out: Float32Array, rng: Rng | null): void
+  project?(theta: Float32Array, out: Float32Array, jitter: RoundingJitter | null): void
 }
 
 /** Parameters an optimiser may move: not locked. Structural ones are left to local tests by AE-DDSP only. */
@@ -51,7 +53,7 @@ export class CountingProblem implements Problem {
   evaluations = 0
   readonly proposeStructural?: (theta: Float32Array, rng: Rng, out: Float32Array) => void
   readonly proposeKick?: (theta: Float32Array, rng: Rng, out: Float32Array) => boolean
-  readonly project?: (theta: Float32Array, out: Float32Array, rng: Rng | null) => void
+  readonly project?: (theta: Float32Array, out: Float32Array, jitter: RoundingJitter | null) => void
   constructor(readonly inner: Problem) {
     if (inner.proposeStructural) this.proposeStructural = inner.proposeStructural.bind(inner)
     if (inner.proposeKick) this.proposeKick = inner.proposeKick.bind(inner)

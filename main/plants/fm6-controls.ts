@@ -17,8 +17,7 @@ import { logFreqForKey, transposedKey } from '../dx7/frequency.ts'
 import { pitchEgUnitQ24 } from '../dx7/pitch-envelope.ts'
 import type { ParamSpec, RenderContext } from './plant.ts'
 import { toPhysical, toPhysicalSlope } from './param-scale.ts'
-import { destairTable, expLerpTable, expLerpTableSlope, lerpTable, lerpTableSlope, roundToKnot, runKnots } from './table-relax.ts'
-import type { Rng } from '../common/rng.ts'
+import { destairTable, expLerpTable, expLerpTableSlope, lerpTable, lerpTableSlope, roundToKnot, runKnots, type RoundingJitter } from './table-relax.ts'
 import {
   FEEDBACK_INDEX, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT,
   PITCH_EG_LEVEL_INDEX, PITCH_EG_RATE_INDEX, type OscMode,
@@ -53,11 +52,11 @@ export function egLevelKnot(level: number): number {
 export function pitchEgRateKnot(rate: number): number {
   return PITCH_RATE_KNOTS[Math.max(0, Math.min(99, Math.round(rate)))]!
 }
-export function roundEgLevel(level: number, rng?: Rng): number {
-  return roundToKnot(EGL_TABLE, EGL_KNOTS, level, rng)
+export function roundEgLevel(level: number, jitter?: RoundingJitter): number {
+  return roundToKnot(EGL_TABLE, EGL_KNOTS, level, jitter)
 }
-export function roundPitchEgRate(rate: number, rng?: Rng): number {
-  return roundToKnot(PITCH_RATE_TABLE, PITCH_RATE_KNOTS, rate, rng)
+export function roundPitchEgRate(rate: number, jitter?: RoundingJitter): number {
+  return roundToKnot(PITCH_RATE_TABLE, PITCH_RATE_KNOTS, rate, jitter)
 }
 
 /** Multi-operator feedback loops (algorithms 4, 6) get 2 extra shifts, as Dexed's Mark I engine (facts §2). */

@@ -2,7 +2,7 @@
 // voiceToFm6 turns an existing patch into θ + structure (exact at integer settings: rendering the result with the
 // fm6 plant matches rendering the voice, up to the relaxation differences listed in fm6-synth.ts).
 
-import type { Rng } from '../common/rng.ts'
+import type { RoundingJitter } from './table-relax.ts'
 import { cloneVoice, initVoice, validateVoice, type Dx7Voice } from '../dx7/voice.ts'
 import { coarseRatio } from '../dx7/tables.ts'
 import { logFreqForKey, transposedKey } from '../dx7/frequency.ts'
@@ -23,19 +23,19 @@ export interface Fm6ExportOptions {
   /** Key played (before the voice's transpose) where the detune step is judged (Dexed's detune depends on pitch); default 60. */
   key?: number
   /**
-   * Stochastic rounding (for the optimiser's quantised phase, never for export): each field rounds up or down at
-   * random in proportion to its distance from the two, so the mean of many roundings is θ itself.
+   * Offsets added before rounding (for the optimiser's quantised phase, never for export): uniform ones in
+   * [−½, ½) round each field up or down at random in proportion to its distance from the two, so the mean of many
+   * roundings is θ itself (stochastic rounding).
    */
-  rng?: Rng
+  jitter?: RoundingJitter
 }
 
 function clampRound(x: number, min: number, max: number): number {
   return Math.max(min, Math.min(max, Math.round(x)))
 }
 
-/** x + u, u uniform in [−½, ½) (x itself without an rng): rounding that rounds x up with probability frac(x). */
-function withRoundingJitter(x: number, rng: Rng | undefined): number {
-  return rng ? x + rng.next() - 0.5 : x
+function withRoundingJitter(x: number, jitter: RoundingJitter | undefined): number {
+  return jitter ? x + jitter() : x
 }
 
 /** log2 of every ratio-mode coarse × fine (32 × 100), so choosing a frequency costs no logarithms. */
@@ -93,10 +93,10 @@ function chooseFixed(freqHz: number, detune: number): FrequencyChoice {
 export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, opts: Fm6ExportOptions): Dx7Voice {
   const params = fm6Params(structure.oscModes)
   const phys = (i: number): number => toPhysical(params[i]!, theta[i]!)
-  // Integer fields round plainly for export, stochastically for the optimiser (Fm6ExportOptions.rng); EG levels
+  // Integer fields round plainly for export, with jitter for the optimiser (Fm6ExportOptions.jitter); EG levels
   // and pitch EG rates round by hardware value, to knots (fm6-controls.ts). A frequency is not jittered itself: its detune is, which moves the
   // pitch the coarse/fine/detune choice aims at by up to a detune step.
-  const rounded = (i: number, max: number): number => clampRound(withRoundingJitter(phys(i), opts.rng), 0, max)
+  const rounded = (i: number, max: number): number => clampRound(withRoundingJitter(phys(i), opts.jitter), 0, max)
   const voice = cloneVoice(structure.base ?? initVoice())
   voice.algorithm = structure.algorithm
   // The sounding key, as the plant and the reference compute it: a voice transposed an octave down has detune
@@ -110,9 +110,9 @@ export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, op
     op.outputLevel = rounded(o + OP_OUTPUT_LEVEL, 99)
     for (let s = 0; s < 4; s++) {
       op.egRates[s] = rounded(o + OP_EG_RATE + s, 99)
-      op.egLevels[s] = roundEgLevel(phys(o + OP_EG_LEVEL + s), opts.rng)
+      op.egLevels[s] = roundEgLevel(phys(o + OP_EG_LEVEL + s), opts.jitter)
     }
-    const detune = withRoundingJitter(phys(o + OP_DETUNE), opts.rng)
+    const detune = withRoundingJitter(phys(o + OP_DETUNE), opts.jitter)
     const choice = mode === 0 ? chooseRatio(phys(o + OP_FREQUENCY), detune, key) : chooseFixed(phys(o + OP_FREQUENCY), detune)
     op.freqCoarse = choice.coarse
     op.freqFine = choice.fine
@@ -120,7 +120,7 @@ export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, op
   }
   voice.feedback = rounded(FEEDBACK_INDEX, 7)
   for (let s = 0; s < 4; s++) {
-    voice.pitchEgRates[s] = roundPitchEgRate(phys(PITCH_EG_RATE_INDEX + s), opts.rng)
+    voice.pitchEgRates[s] = roundPitchEgRate(phys(PITCH_EG_RATE_INDEX + s), opts.jitter)
     voice.pitchEgLevels[s] = rounded(PITCH_EG_LEVEL_INDEX + s, 99)
   }
   voice.name = opts.name.slice(0, 10).replace(/[^\x20-\x7e]/g, ' ')
@@ -156,12 +156,12 @@ export function voiceToFm6(voice: Dx7Voice): { theta: Float32Array; structure: F
 }
 
 /**
- * The optimiser's projection onto what a DX7 can hold: θ → the θ of the voice fm6ToVoice would export (with rng:
+ * The optimiser's projection onto what a DX7 can hold: θ → the θ of the voice fm6ToVoice would export (with a jitter:
  * stochastic rounding). Evaluating there makes the best point found one the SysEx reproduces exactly.
  */
-export function fm6Quantiser(structure: Fm6Structure, key: number): (theta: Float32Array, out: Float32Array, rng: Rng | null) => void {
-  return (theta, out, rng) => {
-    const voice = fm6ToVoice(theta, structure, { name: '', key, rng: rng ?? undefined })
+export function fm6Quantiser(structure: Fm6Structure, key: number): (theta: Float32Array, out: Float32Array, jitter: RoundingJitter | null) => void {
+  return (theta, out, jitter) => {
+    const voice = fm6ToVoice(theta, structure, { name: '', key, jitter: jitter ?? undefined })
     // The same hardware levels, spelled where the plant renders them exactly (fm6ToVoice keeps exact integers).
     for (const op of voice.operators) for (let s = 0; s < 4; s++) op.egLevels[s] = egLevelKnot(op.egLevels[s]!)
     for (let s = 0; s < 4; s++) voice.pitchEgRates[s] = pitchEgRateKnot(voice.pitchEgRates[s]!)

@@ -103,12 +103,18 @@ export function runKnots(table: ArrayLike<number>): Int32Array {
 }
 
 /**
- * A continuous setting x → the integer setting whose hardware value is nearest the relaxed value at x (with rng:
- * either neighbour, at random in proportion to that distance), spelled as a knot; an exact integer (within
- * KNOT_WINDOW) is kept as spelled. relaxed = destairTable(hardware), knots = runKnots(hardware). Rounding the
- * setting instead would put 93.7 on 94 (the hardware value of 95) although the relaxed 93.7 is nearer 93's.
+ * Offsets in [−½, ½) added before rounding: uniform ones make rounding stochastic (up with probability equal to
+ * the fraction), smaller ones move it part of the way from plain rounding towards that.
  */
-export function roundToKnot(relaxed: ArrayLike<number>, knots: Int32Array, x: number, rng?: { next(): number }): number {
+export type RoundingJitter = () => number
+
+/**
+ * A continuous setting x → the integer setting whose hardware value is nearest the relaxed value at x (with a
+ * jitter: either neighbour, at random in proportion to that distance), spelled as a knot; an exact integer
+ * (within KNOT_WINDOW) is kept as spelled. relaxed = destairTable(hardware), knots = runKnots(hardware). Rounding
+ * the setting instead would put 93.7 on 94 (the hardware value of 95) although the relaxed 93.7 is nearer 93's.
+ */
+export function roundToKnot(relaxed: ArrayLike<number>, knots: Int32Array, x: number, jitter?: RoundingJitter): number {
   const last = relaxed.length - 1
   const clamped = Math.max(0, Math.min(last, x))
   if (Math.abs(clamped - Math.round(clamped)) < KNOT_WINDOW) return Math.round(clamped)
@@ -116,5 +122,5 @@ export function roundToKnot(relaxed: ArrayLike<number>, knots: Int32Array, x: nu
   const hi = knots[Math.ceil(clamped)]!
   if (lo === hi) return lo
   const share = (lerpTable(relaxed, clamped) - relaxed[lo]!) / (relaxed[hi]! - relaxed[lo]!)
-  return share > (rng ? rng.next() : 0.5) ? hi : lo
+  return share > 0.5 + (jitter ? jitter() : 0) ? hi : lo
 }

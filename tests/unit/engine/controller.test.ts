@@ -188,3 +188,27 @@ test('raceStarts looks at every start and goes on from the basin that ends lowes
   assert.ok(raced.evaluations <= 300 && raced.evaluations >= 290, `${raced.evaluations} evaluations of 300`)
   assert.ok(raced.trace.every((p, i) => i === 0 || (p.bestLoss < raced.trace[i - 1]!.bestLoss && p.evaluations >= raced.trace[i - 1]!.evaluations)), 'one monotone trace')
 })
+
+test('on the grid the dither σ sets the rounding: plain at σ = 0, stochastic at σ0', () => {
+  const step = 0.1
+  const grid = withGrid(quadraticProblem([0.33, 0.71, 0.48]), step)
+  const evaluated: Float32Array[] = []
+  const problem = { ...grid, evaluate: (theta: Float32Array, batch: number, gradOut: Float32Array | null) => {
+    if (gradOut) evaluated.push(Float32Array.from(theta))
+    return grid.evaluate(theta, batch, gradOut)
+  } }
+  const offPlainRounding = (sigma: number): number => {
+    const controller = new Controller(problem, Float32Array.from([0.52, 0.27, 0.64]), { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 0, localTests: null, adaptive: false })
+    controller.law = { ...controller.law, sigma }
+    let off = 0
+    for (let t = 0; t < 60; t++) {
+      const before = Float32Array.from(controller.theta)
+      controller.step(1)
+      const plain = before.map((x) => step * Math.round(x / step))
+      if (t > 0 && evaluated.at(-1)!.some((x, i) => Math.abs(x - plain[i]!) > 1e-6)) off++ // step 0 always rounds plainly
+    }
+    return off
+  }
+  assert.equal(offPlainRounding(0), 0, 'σ = 0 rounds plainly')
+  assert.ok(offPlainRounding(DEFAULT_CONTROLLER_CONFIG.laws.sigma0) > 10, 'σ0 rounds at random')
+})

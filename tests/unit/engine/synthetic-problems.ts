@@ -108,13 +108,13 @@ export function withNaNAt(problem: Problem, at: number): Problem & { calls: numb
   return wrapped
 }
 
-/** problem with a project() onto a grid of `step` (stochastic rounding when given an rng), like DX7 integers. */
+/** problem with a project() onto a grid of `step` (jittered rounding when given a jitter), like DX7 integers. */
 export function withGrid(problem: Problem, step: number): Problem {
   return {
     ...problem,
     evaluate: problem.evaluate.bind(problem),
-    project(theta, out, rng) {
-      for (let i = 0; i < theta.length; i++) out[i] = step * Math.round(theta[i]! / step + (rng ? rng.next() - 0.5 : 0))
+    project(theta, out, jitter) {
+      for (let i = 0; i < theta.length; i++) out[i] = step * Math.round(theta[i]! / step + (jitter ? jitter() : 0))
     },
   }
 }

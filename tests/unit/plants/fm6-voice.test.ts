@@ -156,7 +156,7 @@ test('fm6Quantiser projects θ onto the exported voice\'s θ; its stochastic rou
   const draws = 2000
   const levels = new Set<number>()
   for (let i = 0; i < draws; i++) {
-    quantise(theta, q, rng)
+    quantise(theta, q, () => rng.next() - 0.5)
     const level = Math.round(q[0]! * 99)
     levels.add(level)
     sum += level

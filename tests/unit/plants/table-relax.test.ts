@@ -80,7 +80,7 @@ test('roundEgLevel rounds by hardware level to a knot, keeps exact integers, and
   assert.equal(roundEgLevel(120), 99)
   const rng = createRng(3)
   let up = 0
-  for (let i = 0; i < 4000; i++) if (roundEgLevel(93.5, rng) === 95) up++
+  for (let i = 0; i < 4000; i++) if (roundEgLevel(93.5, () => rng.next() - 0.5) === 95) up++
   // The relaxed level at 93.5 is a quarter of the way from the level of 93 to that of 95.
   assert.ok(Math.abs(up / 4000 - 0.25) < 0.03, `rounded up ${up} of 4000`)
 })
