@@ -248,7 +248,7 @@ export class Controller {
 
   /**
    * Dither on the grid: rounding offsets of σ/σ0 times a uniform [−½, ½), so σ's law sets how far the rounding is
-   * from plain (σ ≤ 0: plain) to stochastic (σ ≥ σ0). With σ's floor at σ0 it is always stochastic.
+   * from plain (σ ≤ 0: plain) to stochastic (σ ≥ σ0); σ's law lowers σ where local tests keep failing.
    */
   private readonly roundingJitter: RoundingJitter = () => Math.min(1, Math.max(0, this.law.sigma / this.config.laws.sigma0)) * (this.rng.next() - 0.5)
 
