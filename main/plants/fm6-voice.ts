@@ -156,8 +156,8 @@ export function voiceToFm6(voice: Dx7Voice): { theta: Float32Array; structure: F
 }
 
 /**
- * The optimiser's projection onto what a DX7 can hold: θ → the θ of the voice fm6ToVoice would export (with a jitter:
- * stochastic rounding). Evaluating there makes the best point found one the SysEx reproduces exactly.
+ * The optimiser's projection onto what a DX7 can hold: θ → the θ of the voice fm6ToVoice would export (with a
+ * jitter: rounded at random, Fm6ExportOptions.jitter). Evaluating there makes the best point one the SysEx holds.
  */
 export function fm6Quantiser(structure: Fm6Structure, key: number): (theta: Float32Array, out: Float32Array, jitter: RoundingJitter | null) => void {
   return (theta, out, jitter) => {
