@@ -32,12 +32,18 @@ export interface Fm6Structure {
 
 const Q24 = 1 << 24
 const EG_CALIBRATION_RATE_HZ = 44100 // the reference EG scales its increments by 44100/fs (envelope.ts)
-const EGL_HARDWARE = Array.from({ length: 100 }, (_, l) => scaleEgLevel(l))
+/** DX7 EG level 0..99 → internal level as the hardware maps it (pairs above 19); the ONNX graph reads it too. */
+export const EGL_HARDWARE = Float32Array.from({ length: 100 }, (_, l) => scaleEgLevel(l))
 /** DX7 EG level 0..99 → internal level, destaired (table-relax.ts); the ONNX graph reads it too. */
 export const EGL_TABLE = destairTable(EGL_HARDWARE)
 const EGL_KNOTS = runKnots(EGL_HARDWARE)
 export const PITCH_RATE_TABLE = destairTable(PITCH_EG_RATE_TABLE)
 const PITCH_RATE_KNOTS = runKnots(PITCH_EG_RATE_TABLE)
+
+/** A relaxed 0..99 knob → the integer setting the hardware would hold (rounded, clamped). */
+function dx7Setting(x: number): number {
+  return Math.max(0, Math.min(99, Math.round(x)))
+}
 
 /**
  * Export spellings of the table-relaxed settings whose hardware behaviour depends on the value alone (EG levels,
@@ -47,10 +53,10 @@ const PITCH_RATE_KNOTS = runKnots(PITCH_EG_RATE_TABLE)
  * roundToKnot), *Knot respell an integer.
  */
 export function egLevelKnot(level: number): number {
-  return EGL_KNOTS[Math.max(0, Math.min(99, Math.round(level)))]!
+  return EGL_KNOTS[dx7Setting(level)]!
 }
 export function pitchEgRateKnot(rate: number): number {
-  return PITCH_RATE_KNOTS[Math.max(0, Math.min(99, Math.round(rate)))]!
+  return PITCH_RATE_KNOTS[dx7Setting(rate)]!
 }
 export function roundEgLevel(level: number, jitter?: RoundingJitter): number {
   return roundToKnot(EGL_TABLE, EGL_KNOTS, level, jitter)
@@ -136,8 +142,7 @@ export function feedbackGainSlope(fb: number): number {
  * render from 0.006 to 0.17). Rounded levels, like the silent attack: a structural choice with no gradient.
  */
 export function sameHardwareLevel(a: number, b: number): boolean {
-  const hardware = (l: number) => scaleEgLevel(Math.max(0, Math.min(99, Math.round(l))))
-  return hardware(a) === hardware(b)
+  return EGL_HARDWARE[dx7Setting(a)] === EGL_HARDWARE[dx7Setting(b)]
 }
 
 /** θ row (P values from offset) → controls for one note. Writes into `out` (no allocation). */

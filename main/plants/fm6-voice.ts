@@ -94,8 +94,8 @@ export function fm6ToVoice(theta: ArrayLike<number>, structure: Fm6Structure, op
   const params = fm6Params(structure.oscModes)
   const phys = (i: number): number => toPhysical(params[i]!, theta[i]!)
   // Integer fields round plainly for export, with jitter for the optimiser (Fm6ExportOptions.jitter); EG levels
-  // and pitch EG rates round by hardware value, to knots (fm6-controls.ts). A frequency is not jittered itself: its detune is, which moves the
-  // pitch the coarse/fine/detune choice aims at by up to a detune step.
+  // and pitch EG rates round by hardware value, to knots (fm6-controls.ts). A frequency is not jittered itself:
+  // its detune is, which moves the pitch the coarse/fine/detune choice aims at by up to a detune step.
   const rounded = (i: number, max: number): number => clampRound(withRoundingJitter(phys(i), opts.jitter), 0, max)
   const voice = cloneVoice(structure.base ?? initVoice())
   voice.algorithm = structure.algorithm

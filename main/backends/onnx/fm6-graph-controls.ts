@@ -15,20 +15,20 @@
 // - Static holds: EG_STATIC hold samples of the rounded rate (round = Cast of x + 0.5), a Gather, no gradient;
 //   Dexed's silent attack (L1 rounds to 0, hold > 0) forces stage 1 to hold, as egHolds < 0 does in TS, and so does
 //   a stage 2 or 3 whose rounded level the hardware maps to the previous stage's (sameHardwareLevel in TS).
-// The tables are fm6-controls.ts's own (EGL_TABLE, PITCH_RATE_TABLE, egSpeedTable);
+// The tables are fm6-controls.ts's own (EGL_HARDWARE, EGL_TABLE, PITCH_RATE_TABLE, egSpeedTable);
 // tests/unit/backends/fm6-graph.test.ts checks every control against fm6ToControls.
 
 import type { Graph, Value } from './graph.ts'
 import { cloneVoice, initVoice, type Dx7Voice } from '../../dx7/voice.ts'
 import { algorithmSpec } from '../../dx7/algorithms.ts'
 import {
-  CONTROL_BLOCK_SIZE, OUTPUT_LEVEL_TABLE, PITCH_EG_LEVEL_TABLE, scaleEgLevel, scaleKeyboardLevel, scaleKeyboardRate, scaleVelocity,
+  CONTROL_BLOCK_SIZE, OUTPUT_LEVEL_TABLE, PITCH_EG_LEVEL_TABLE, scaleKeyboardLevel, scaleKeyboardRate, scaleVelocity,
 } from '../../dx7/tables.ts'
 import { egStaticHoldSamples, EG_LEVEL_FLOOR_MICROSTEPS } from '../../dx7/envelope.ts'
 import { logFreqForKey, transposedKey } from '../../dx7/frequency.ts'
 import { pitchEgUnitQ24 } from '../../dx7/pitch-envelope.ts'
 import { KNOT_WINDOW } from '../../plants/table-relax.ts'
-import { EGL_TABLE, FIXED_FOLLOWS_PITCH_EG, LOOP_FEEDBACK_SCALE, PITCH_RATE_TABLE, egSpeedTable, type Fm6Structure } from '../../plants/fm6-controls.ts'
+import { EGL_HARDWARE, EGL_TABLE, FIXED_FOLLOWS_PITCH_EG, LOOP_FEEDBACK_SCALE, PITCH_RATE_TABLE, egSpeedTable, type Fm6Structure } from '../../plants/fm6-controls.ts'
 import {
   FEEDBACK_INDEX, OP_DETUNE, OP_EG_LEVEL, OP_EG_RATE, OP_FREQUENCY, OP_OUTPUT_LEVEL, OP_PARAM_COUNT,
   PITCH_EG_LEVEL_INDEX, PITCH_EG_RATE_INDEX, fm6Params,
@@ -181,7 +181,7 @@ export function buildFm6Controls(g: Graph, theta: Value, structure: Fm6Structure
   const egHolds = g.where(silent, silentHolds, holds)
   // Stages 2 and 3 whose rounded level the hardware maps to the same EG level as the stage before hold as well
   // (fm6-controls.ts sameHardwareLevel); again a hold of 0 does not force.
-  const hardware = gatherTable(g, Float32Array.from({ length: 100 }, (_, l) => scaleEgLevel(l)), g.cast(g.add(g.clip(levels, 0, 99), 0.5), 'int64'))
+  const hardware = gatherTable(g, EGL_HARDWARE, g.cast(g.add(g.clip(levels, 0, 99), 0.5), 'int64'))
   const previousHardware = g.concat([g.slice(hardware, 2, 0, 1), g.slice(hardware, 2, 0, 3)], 2)
   const decayChain = g.constant([0, 1, 1, 0], [4])
   const sameLevel = g.and(g.and(g.equal(hardware, previousHardware), g.greater(decayChain, 0.5)), g.greater(holds, 0))
