@@ -1,4 +1,5 @@
-// `npm run bench -- match [--full] [--seconds=S] [--methods=a,b] [--suite=in-domain|real] [--limit=N] [--seeds=N]`
+// `npm run bench -- match [--full] [--seconds=S] [--methods=a,b] [--suite=in-domain|real] [--limit=N] [--seeds=N]
+//   [--domain-seeds=N] [--shard=K/N] [--save=RUNS.json] [--merge=A.json,B.json,...]`
 // AE-DDSP against its ablations and five baselines, on the same plant (fm6, the target's algorithm), the same
 // loss, the same start point and the same time budget per target, followed by the same back end (quantise, then
 // a polish of a fixed number of reference renders). The figure is the multi-resolution log-mel distance between
@@ -6,7 +7,9 @@
 // the benchmark machine is shared, and CPU time keeps the budget equal when other jobs steal the cores.
 // Real instruments run every method with --seeds seeds (default 2) per target and take the median over all runs:
 // on these targets one method's result moves by 10-30 % from seed to seed, more than the gaps being measured.
-// The in-domain suite has 24 targets and runs one seed.
+// The in-domain suite has 24 targets and runs one seed (--domain-seeds for more).
+// A larger benchmark spreads over processes: each runs one shard of the runs (target × seed, round robin) and
+// saves its outcomes with --save; --merge then summarises the saved runs as one benchmark.
 import { prepareTarget } from '../main/dsp/loss.ts'
 import { createFm6Plant } from '../main/plants/fm6-plant.ts'
 import { fm6Quantiser, fm6ToVoice, voiceToFm6 } from '../main/plants/fm6-voice.ts'
@@ -21,6 +24,8 @@ import { CountingProblem } from '../main/engine/problem.ts'
 import { METHODS } from '../main/engine/methods.ts'
 import { pairedRatio, quantile, type PairedRatio } from './_stats.ts'
 import { option } from './_args.ts'
+import { readFileSync } from 'node:fs'
+import { writeFileAtomic } from '../main/common/atomic-file.ts'
 import { inDomainTargets, realTargets, type BenchTarget } from './_match-targets.ts'
 
 interface Settings {
@@ -30,6 +35,9 @@ interface Settings {
   romVoices: number
   instruments: number
   realSeeds: number
+  domainSeeds: number
+  shard: { index: number; count: number }
+  save?: string
   methods: string[]
   suites: string[]
   seed: number
@@ -46,13 +54,25 @@ function parseArgs(args: string[]): Settings {
     romVoices: limit ?? (full ? 32 : 4),
     instruments: limit ?? 16,
     realSeeds: Number(value('seeds') ?? 2),
+    domainSeeds: Number(value('domain-seeds') ?? 1),
+    shard: parseShard(value('shard') ?? '0/1'),
+    save: value('save'),
     methods: value('methods')?.split(',') ?? Object.keys(METHODS),
     suites: value('suite')?.split(',') ?? ['in-domain', 'real'],
     seed: Number(value('seed') ?? 1),
   }
   if (!(Number.isInteger(settings.realSeeds) && settings.realSeeds >= 1)) throw new Error(`--seeds=${value('seeds')} must be a whole number ≥ 1`)
+  if (!(Number.isInteger(settings.domainSeeds) && settings.domainSeeds >= 1)) throw new Error(`--domain-seeds=${value('domain-seeds')} must be a whole number ≥ 1`)
   for (const m of settings.methods) if (!METHODS[m]) throw new Error(`unknown method "${m}"; available: ${Object.keys(METHODS).join(', ')}`)
   return settings
+}
+
+function parseShard(text: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text)
+  const index = Number(match?.[1])
+  const count = Number(match?.[2])
+  if (!match || count < 1 || index >= count) throw new Error(`--shard=${text} must be K/N with 0 ≤ K < N, e.g. --shard=0/4`)
+  return { index, count }
 }
 
 interface Outcome {
@@ -67,15 +87,23 @@ interface Outcome {
   timeToThresholdSec: number | null
 }
 
-/** Every method on one target, once per seed; each (target, seed) pair is one run of the summary. */
-async function runTarget(target: BenchTarget, settings: Settings): Promise<Outcome[]> {
-  const seeds = target.suite === 'real' ? settings.realSeeds : 1
-  const outcomes: Outcome[] = []
-  for (let k = 0; k < seeds; k++) {
-    const runName = seeds > 1 ? `${target.name} #${k + 1}` : target.name
-    outcomes.push(...(await runTargetSeed(target, runName, settings.seed + k, settings)))
-  }
-  return outcomes
+/** One run of the summary: a target and the seed every method gets on it. */
+interface BenchRun {
+  target: BenchTarget
+  name: string
+  seed: number
+}
+
+/**
+ * Every (target, seed) pair in a fixed order, so that shards of the same settings partition the same list: seed by
+ * seed, so that a shard stopped early has covered every target once before it repeats one.
+ */
+function benchRuns(targets: readonly BenchTarget[], settings: Settings): BenchRun[] {
+  const seedsOf = (target: BenchTarget) => (target.suite === 'real' ? settings.realSeeds : settings.domainSeeds)
+  const most = Math.max(0, ...targets.map(seedsOf))
+  return Array.from({ length: most }, (_, k) =>
+    targets.filter((target) => k < seedsOf(target)).map((target) => ({ target, name: seedsOf(target) > 1 ? `${target.name} #${k + 1}` : target.name, seed: settings.seed + k })),
+  ).flat()
 }
 
 /** What every method gets on one target: the plant problem, the shared start and the reference for the export. */
@@ -133,7 +161,7 @@ interface Row {
   wins: number
 }
 
-function summarise(outcomes: Outcome[], suite: string, methods: string[], budgetSec: number): Row[] {
+function summarise(outcomes: readonly ScoredRun[], suite: string, methods: string[], budgetSec: number): Row[] {
   const inSuite = outcomes.filter((o) => o.suite === suite)
   const targets = [...new Set(inSuite.map((o) => o.target))]
   return methods.map((method) => {
@@ -166,29 +194,69 @@ function summarise(outcomes: Outcome[], suite: string, methods: string[], budget
  * with a 90 % bootstrap interval. Medians of two close methods swap on noise; the paired ratio says whether a
  * difference is larger than the run-to-run spread.
  */
-function pairedRatios(outcomes: Outcome[], suite: string, methods: string[]): (PairedRatio & { suite: string; method: string })[] {
+function pairedRatios(outcomes: readonly ScoredRun[], suite: string, methods: string[]): (PairedRatio & { suite: string; method: string })[] {
   const inSuite = outcomes.filter((o) => o.suite === suite)
   const runs = [...new Set(inSuite.map((o) => o.target))]
   const distances = (method: string) => runs.map((run) => inSuite.find((o) => o.method === method && o.target === run)?.distance ?? NaN)
   return methods.filter((m) => m !== 'ae-ddsp').map((method) => ({ suite, method, ...pairedRatio(distances('ae-ddsp'), distances(method)) }))
 }
 
-export async function run(args: string[]): Promise<unknown> {
-  const settings = parseArgs(args)
+/** An outcome as saved and merged: the trace has served its purpose (time to threshold). */
+type ScoredRun = Omit<Outcome, 'trace'>
+
+interface SavedRuns {
+  seconds: number
+  outcomes: ScoredRun[]
+}
+
+function loadRuns(files: readonly string[]): SavedRuns {
+  const saved = files.map((file) => {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<SavedRuns>
+    if (!Array.isArray(data.outcomes) || typeof data.seconds !== 'number') throw new Error(`${file} is not a file saved by --save`)
+    return data as SavedRuns
+  })
+  const seconds = new Set(saved.map((s) => s.seconds))
+  if (seconds.size > 1) throw new Error(`the files to merge ran with different budgets (${[...seconds].join(', ')} s)`)
+  return { seconds: saved[0]!.seconds, outcomes: saved.flatMap((s) => s.outcomes) }
+}
+
+function saveRuns(file: string, seconds: number, outcomes: readonly ScoredRun[]): void {
+  const runs: SavedRuns = { seconds, outcomes: outcomes.map((o) => ({ ...o, trace: undefined })) }
+  writeFileAtomic(file, JSON.stringify(runs))
+}
+
+async function runShard(settings: Settings): Promise<Outcome[]> {
   const targets: BenchTarget[] = []
   if (settings.suites.includes('in-domain')) targets.push(...inDomainTargets(settings.randomVoices, settings.romVoices))
   if (settings.suites.includes('real')) targets.push(...realTargets(settings.instruments))
-  console.log(`match: ${targets.length} targets (real ones × ${settings.realSeeds} seeds) × ${settings.methods.length} methods, ${settings.seconds} s CPU each + ${settings.polishEvaluations}-render polish`)
+  const { index, count } = settings.shard
+  const runs = benchRuns(targets, settings).filter((_, i) => i % count === index)
+  const shardNote = count > 1 ? `, shard ${index}/${count}: ${runs.length} runs` : ''
+  console.log(`match: ${targets.length} targets (real ones × ${settings.realSeeds} seeds, in-domain × ${settings.domainSeeds}${shardNote}) × ${settings.methods.length} methods, ${settings.seconds} s CPU each + ${settings.polishEvaluations}-render polish`)
+  // Warm up: without it the first method measured in a process pays for compiling the code all methods share.
+  if (runs.length > 0) await runTargetSeed(runs[0]!.target, 'warm-up', settings.seed, { ...settings, seconds: Math.min(settings.seconds, 0.2), polishEvaluations: 1 })
   const outcomes: Outcome[] = []
-  for (const [i, target] of targets.entries()) {
-    const results = await runTarget(target, settings)
+  for (const [i, run] of runs.entries()) {
+    const results = await runTargetSeed(run.target, run.name, run.seed, settings)
     outcomes.push(...results)
-    for (const run of new Set(results.map((o) => o.target))) {
-      const line = results.filter((o) => o.target === run).map((o) => `${o.method}=${o.distance.toFixed(3)}`).join(', ')
-      process.stderr.write(`  [${i + 1}/${targets.length}] ${target.suite} ${run}: ${line}\n`)
-    }
+    // Saved after every run: a benchmark stopped midway keeps the runs it finished.
+    if (settings.save) saveRuns(settings.save, settings.seconds, outcomes)
+    const line = results.map((o) => `${o.method}=${o.distance.toFixed(3)}`).join(', ')
+    process.stderr.write(`  [${i + 1}/${runs.length}] ${run.target.suite} ${run.name}: ${line}\n`)
   }
-  const rows = settings.suites.flatMap((suite) => summarise(outcomes, suite, settings.methods, settings.seconds))
+  return outcomes
+}
+
+export async function run(args: string[]): Promise<unknown> {
+  const settings = parseArgs(args)
+  const merge = option(args, 'merge')
+  const saved = merge ? loadRuns(merge.split(',')) : { seconds: settings.seconds, outcomes: await runShard(settings) }
+  if (settings.save) saveRuns(settings.save, saved.seconds, saved.outcomes)
+  const outcomes = saved.outcomes
+  // Merged files say which suites and methods ran; a fresh run says so in its settings.
+  const suites = merge ? [...new Set(outcomes.map((o) => o.suite))] : settings.suites
+  const methods = merge ? [...new Set(outcomes.map((o) => o.method))] : settings.methods
+  const rows = suites.flatMap((suite) => summarise(outcomes, suite, methods, saved.seconds))
   console.log('')
   console.log('suite      method                   median   [q1, q3]          evals   t→thr(s)  reached  wins   (over runs: target × seed)')
   for (const r of rows) {
@@ -197,7 +265,7 @@ export async function run(args: string[]): Promise<unknown> {
       `${r.suite.padEnd(10)} ${r.method.padEnd(24)} ${r.median.toFixed(4)}  [${r.q1.toFixed(4)}, ${r.q3.toFixed(4)}]  ${String(Math.round(r.evaluations)).padStart(6)}  ${t}  ${String(r.reached).padStart(3)}/${r.targets}  ${String(r.wins).padStart(4)}`,
     )
   }
-  const verdicts = settings.suites.map((suite) => {
+  const verdicts = suites.map((suite) => {
     const mine = rows.find((r) => r.suite === suite && r.method === 'ae-ddsp')
     const others = rows.filter((r) => r.suite === suite && r.method !== 'ae-ddsp')
     const beaten = others.filter((r) => mine && mine.median < r.median).map((r) => r.method)
@@ -207,7 +275,7 @@ export async function run(args: string[]): Promise<unknown> {
   for (const v of verdicts) {
     console.log(v.doesNotBeat.length === 0 ? `${v.suite}: AE-DDSP has the lowest median distance` : `${v.suite}: AE-DDSP does NOT beat ${v.doesNotBeat.join(', ')} on the median`)
   }
-  const paired = settings.methods.includes('ae-ddsp') ? settings.suites.flatMap((suite) => pairedRatios(outcomes, suite, settings.methods)) : []
+  const paired = methods.includes('ae-ddsp') ? suites.flatMap((suite) => pairedRatios(outcomes, suite, methods)) : []
   if (paired.length > 0) {
     console.log('')
     console.log('suite      AE-DDSP ÷ method, run by run  geo-mean  [90 % bootstrap]   AE-DDSP better')
@@ -215,7 +283,7 @@ export async function run(args: string[]): Promise<unknown> {
       console.log(`${p.suite.padEnd(10)} ${p.method.padEnd(29)} ${p.ratio.toFixed(3)}    [${p.low.toFixed(3)}, ${p.high.toFixed(3)}]   ${String(p.better).padStart(3)}/${p.runs}`)
     }
   }
-  const summary = { suite: 'match', settings, rows, verdicts, paired }
+  const summary = { suite: 'match', settings: merge ? { merged: merge.split(','), seconds: saved.seconds } : settings, rows, verdicts, paired }
   console.log(JSON.stringify(summary))
   return summary
 }
