@@ -53,6 +53,14 @@ export const DEFAULT_LOCAL_TEST_CONFIG: LocalTestConfig = {
   rho: 0.5,
 }
 
+/**
+ * The configuration with its perturbations scaled by factor: the all-parameter and coordinate moves, which are the
+ * mutation strength of these tests. Structural jumps and kicks keep their own sizes (they land on DX7 values).
+ */
+export function scaledLocalTests(config: LocalTestConfig, factor: number): LocalTestConfig {
+  return factor === 1 ? config : { ...config, scale: config.scale * factor, coordinateScale: config.coordinateScale * factor }
+}
+
 export interface LocalTestOutcome {
   tried: number // copies evaluated
   accepted: boolean

@@ -46,7 +46,8 @@ export interface TrajectoryPoint {
   regime: Regime
   quantised: boolean // evaluated at DX7 integers (the controller's quantised phase): ℓ jumps up where it starts
   reward: Record<string, number>
-  localTest?: { tried: number; accepted: boolean; structural: boolean; lossBefore: number; lossAfter: number }
+  /** scale: the factor σ set on the test's perturbations (1: the configured size). */
+  localTest?: { tried: number; accepted: boolean; structural: boolean; lossBefore: number; lossAfter: number; scale: number }
   rollback?: string
 }
 
@@ -111,7 +112,7 @@ export class MatchTrajectory {
       regime: record.regime,
       quantised: record.quantised,
       reward: { ...record.reward },
-      localTest: localTest && { tried: localTest.tried, accepted: localTest.accepted, structural: localTest.structural, lossBefore: localTest.lossBefore, lossAfter: localTest.lossAfter },
+      localTest: localTest && { tried: localTest.tried, accepted: localTest.accepted, structural: localTest.structural, lossBefore: localTest.lossBefore, lossAfter: localTest.lossAfter, scale: record.localTestScale ?? 1 },
       rollback: record.rollback,
     })
     if (this.points.length >= MAX_POINTS) {

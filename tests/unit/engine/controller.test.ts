@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Controller, DEFAULT_CONTROLLER_CONFIG } from '../../../main/engine/controller.ts'
 import { raceStarts, runController } from '../../../main/engine/run-controller.ts'
+import type { Problem } from '../../../main/engine/problem.ts'
 import { adamMethod } from '../../../main/engine/baselines/adam.ts'
 import { doubleWellProblem, quadraticProblem, sinusoidProblem, withGrid, withNaNAt } from './synthetic-problems.ts'
 
@@ -211,4 +212,27 @@ test('on the grid the dither σ sets the rounding: plain at σ = 0, stochastic a
   }
   assert.equal(offPlainRounding(0), 0, 'σ = 0 rounds plainly')
   assert.ok(offPlainRounding(DEFAULT_CONTROLLER_CONFIG.laws.sigma0) > 10, 'σ0 rounds at random')
+})
+
+test('local tests follow σ: their perturbations scale with σ/σ0, from σ\'s floor up to the configured size', () => {
+  const { sigma0, sigmaMin } = DEFAULT_CONTROLLER_CONFIG.laws
+  const tests = (problem: Problem, start: number[], overrides: Partial<typeof DEFAULT_CONTROLLER_CONFIG> = {}) => {
+    const controller = new Controller(problem, Float32Array.from(start), { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 1, ...overrides })
+    return Array.from({ length: 300 }, () => controller.step()).filter((step) => step.localTest)
+  }
+  // Started at a bowl's minimum, the loss is noise and tests mostly fail: σ's law lowers σ to its floor.
+  const bowl = quadraticProblem([0.4, 0.6, 0.5])
+  const settled = tests(bowl, [0.4, 0.6, 0.5])
+  assert.ok(settled.length >= 5, `only ${settled.length} local tests ran`)
+  for (const step of settled) assert.ok(Math.abs(step.localTestScale! - Math.min(1, Math.max(sigmaMin / sigma0, step.sigma / sigma0))) < 1e-12)
+  assert.ok(Math.abs(settled.at(-1)!.localTestScale! - sigmaMin / sigma0) < 1e-12, `last scale ${settled.at(-1)!.localTestScale}`)
+  // On a plateau σ rises above σ0, but the tests never grow beyond their configured size.
+  const flat: Problem = { dim: 2, groups: new Int32Array(2), evaluate: (_t, batch, grad) => (grad?.fill(0), Array.from({ length: batch }, () => ({ loss: 1, terms: {} }))) }
+  const plateau = tests(flat, [0.5, 0.5])
+  assert.ok(plateau.some((step) => step.sigma > 2 * sigma0 && step.localTestScale === 1), 'σ never rose above σ0 on the plateau')
+  assert.ok(plateau.every((step) => step.localTestScale! <= 1))
+  // Without dither (the ablation) or without the option, the tests keep their configured size.
+  for (const overrides of [{ dither: false }, { localTestSigmaScale: null }]) {
+    assert.ok(tests(bowl, [0.4, 0.6, 0.5], overrides).every((step) => step.localTestScale === 1), `scales moved with ${JSON.stringify(overrides)}`)
+  }
 })

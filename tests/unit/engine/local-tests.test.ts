@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRng } from '../../../main/common/rng.ts'
-import { runLocalTest, DEFAULT_LOCAL_TEST_CONFIG } from '../../../main/engine/local-tests.ts'
+import { runLocalTest, scaledLocalTests, DEFAULT_LOCAL_TEST_CONFIG } from '../../../main/engine/local-tests.ts'
 import { quadraticProblem, rosenbrockProblem, sinusoidProblem, withGrid } from './synthetic-problems.ts'
 import type { Problem } from '../../../main/engine/problem.ts'
 
@@ -88,4 +88,35 @@ test('with a projection every copy is scored on the grid: an accepted point is a
     assert.equal(outcome.lossAfter, problem.evaluate(theta, 1, null)[0]!.loss)
   }
   assert.ok(accepted > 10, `only ${accepted} accepted`)
+})
+
+test('scaled tests perturb closer to θ: copies move a tenth as far at factor 0.1, and nothing else changes', () => {
+  const base = quadraticProblem([0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+  const theta = Float32Array.from([0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+  /** Mean distance from θ of every copy a test evaluates (copy 0, θ itself, left out). */
+  const spread = (factor: number) => {
+    let sum = 0
+    let count = 0
+    const recording: Problem = {
+      ...base,
+      evaluate(points, batch, grad) {
+        for (let b = 1; b < batch && batch > 1; b++) {
+          let d = 0
+          for (let i = 0; i < base.dim; i++) d += (points[b * base.dim + i]! - theta[i]!) ** 2
+          sum += Math.sqrt(d)
+          count++
+        }
+        return base.evaluate(points, batch, grad)
+      },
+    }
+    const rng = createRng(5)
+    const config = scaledLocalTests(DEFAULT_LOCAL_TEST_CONFIG, factor)
+    for (let k = 0; k < 200; k++) runLocalTest(recording, Float32Array.from(theta), new Uint8Array(base.dim).fill(1), new Float64Array(1).fill(0.1), rng, config)
+    return sum / count
+  }
+  const ratio = spread(0.1) / spread(1)
+  assert.ok(Math.abs(ratio - 0.1) < 0.02, `copies moved ${ratio.toFixed(3)} as far, expected 0.1`)
+  const scaled = scaledLocalTests(DEFAULT_LOCAL_TEST_CONFIG, 0.5)
+  assert.deepEqual({ ...scaled, scale: 0, coordinateScale: 0 }, { ...DEFAULT_LOCAL_TEST_CONFIG, scale: 0, coordinateScale: 0 })
+  assert.equal(scaledLocalTests(DEFAULT_LOCAL_TEST_CONFIG, 1), DEFAULT_LOCAL_TEST_CONFIG)
 })
