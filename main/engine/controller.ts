@@ -43,9 +43,10 @@ export interface ControllerConfig {
    * [0.1, 1] (down to σ's floor, never above the configured scales) against fixed scales, exported distance,
    * paired geometric mean ± 90 % half-width: 0.904 ± 0.062 in-domain (72 runs), 0.949 ± 0.040 real (64 runs) at
    * ~320 evaluations; 0.975 ± 0.049 / 0.962 ± 0.030 at ~215 (bench/match.ts, --domain-seeds=3 --seeds=4, on 16
-   * cores). [0.25, 2] did about as well ([0.1, 1] ÷ it: 0.985 / 0.998 and 1.018 / 0.956) and lost on the real
-   * instruments in a smaller run on 2 cores (1.021); [0.1, 1] keeps the tuned scales as the largest.
-   * null: the tests keep their configured scales.
+   * cores). Those runs measured the fixed scales first on every target, which cost them evaluations (the bench now
+   * rotates its methods); at equal evaluations (350, 24 + 32 runs) the gain was smaller: 0.997 / 0.982. [0.25, 2]
+   * did about as well ([0.1, 1] ÷ it: 0.985 / 0.998 and 1.018 / 0.956 on 16 cores, 1.037 / 0.962 at 350
+   * evaluations); [0.1, 1] keeps the tuned scales as the largest. null: the tests keep their configured scales.
    */
   localTestSigmaScale: readonly [number, number] | null
   maxStep: number // knob slew cap per step, normalised θ units

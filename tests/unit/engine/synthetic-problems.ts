@@ -3,47 +3,47 @@
 import type { Rng } from '../../../main/common/rng.ts'
 import type { Evaluation, Problem } from '../../../main/engine/problem.ts'
 
-export function quadraticProblem(center: number[], weights: number[] = center.map(() => 1)): Problem {
-  const dim = center.length
+/** A problem from the loss of one point: f(x, grad) returns ℓ(x) and, when grad is given, writes ∂ℓ/∂x into it. */
+function pointwiseProblem(dim: number, f: (x: Float32Array, grad: Float32Array | null) => number, term?: string): Problem {
   return {
     dim,
     groups: new Int32Array(dim),
     evaluate(theta, batch, gradOut) {
-      const out: Evaluation[] = []
-      for (let b = 0; b < batch; b++) {
-        let loss = 0
-        for (let i = 0; i < dim; i++) {
-          const d = theta[b * dim + i]! - center[i]!
-          loss += weights[i]! * d * d
-          if (gradOut) gradOut[b * dim + i] = 2 * weights[i]! * d
-        }
-        out.push({ loss, terms: { quadratic: loss } })
-      }
-      return out
+      return Array.from({ length: batch }, (_, b): Evaluation => {
+        const loss = f(theta.subarray(b * dim, (b + 1) * dim), gradOut ? gradOut.subarray(b * dim, (b + 1) * dim) : null)
+        return { loss, terms: term ? { [term]: loss } : {} }
+      })
     },
   }
 }
 
+export function quadraticProblem(center: number[], weights: number[] = center.map(() => 1)): Problem {
+  return pointwiseProblem(
+    center.length,
+    (x, grad) => {
+      let loss = 0
+      for (let i = 0; i < x.length; i++) {
+        const d = x[i]! - center[i]!
+        loss += weights[i]! * d * d
+        if (grad) grad[i] = 2 * weights[i]! * d
+      }
+      return loss
+    },
+    'quadratic',
+  )
+}
+
 /** Rosenbrock with x, y = 4θ − 2; minimum 0 at θ = (0.75, 0.75). */
 export function rosenbrockProblem(): Problem {
-  return {
-    dim: 2,
-    groups: new Int32Array(2),
-    evaluate(theta, batch, gradOut) {
-      const out: Evaluation[] = []
-      for (let b = 0; b < batch; b++) {
-        const x = 4 * theta[2 * b]! - 2
-        const y = 4 * theta[2 * b + 1]! - 2
-        const loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
-        if (gradOut) {
-          gradOut[2 * b] = 4 * (-2 * (1 - x) - 400 * x * (y - x * x))
-          gradOut[2 * b + 1] = 4 * 200 * (y - x * x)
-        }
-        out.push({ loss, terms: {} })
-      }
-      return out
-    },
-  }
+  return pointwiseProblem(2, (p, grad) => {
+    const x = 4 * p[0]! - 2
+    const y = 4 * p[1]! - 2
+    if (grad) {
+      grad[0] = 4 * (-2 * (1 - x) - 400 * x * (y - x * x))
+      grad[1] = 4 * 200 * (y - x * x)
+    }
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+  })
 }
 
 const BINS = 200
@@ -121,19 +121,11 @@ export function withGrid(problem: Problem, step: number): Problem {
 
 /** Two basins in 1-D: a shallow one at 0.15 (loss 0.02) where a start near 0 settles, the best at 0.85 (loss 0). */
 export function doubleWellProblem(): Problem {
-  return {
-    dim: 1,
-    groups: new Int32Array(1),
-    evaluate(theta, batch, gradOut) {
-      const out: Evaluation[] = []
-      for (let b = 0; b < batch; b++) {
-        const x = theta[b]!
-        const shallow = (x - 0.15) ** 2 + 0.02
-        const deep = 2 * (x - 0.85) ** 2
-        if (gradOut) gradOut[b] = shallow < deep ? 2 * (x - 0.15) : 4 * (x - 0.85)
-        out.push({ loss: Math.min(shallow, deep), terms: {} })
-      }
-      return out
-    },
-  }
+  return pointwiseProblem(1, (p, grad) => {
+    const x = p[0]!
+    const shallow = (x - 0.15) ** 2 + 0.02
+    const deep = 2 * (x - 0.85) ** 2
+    if (grad) grad[0] = shallow < deep ? 2 * (x - 0.15) : 4 * (x - 0.85)
+    return Math.min(shallow, deep)
+  })
 }
