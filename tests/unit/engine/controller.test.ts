@@ -220,7 +220,7 @@ test('local tests follow σ: their perturbations scale with σ/σ0, from σ\'s f
     const controller = new Controller(problem, Float32Array.from(start), { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 1, ...overrides })
     return Array.from({ length: 300 }, () => controller.step()).filter((step) => step.localTest)
   }
-  // Started at a bowl's minimum, the loss is noise and tests mostly fail: σ's law lowers σ to its floor.
+  // Started at a bowl's minimum, tests mostly fail and the loss is noisy: σ's law lowers σ to its floor.
   const bowl = quadraticProblem([0.4, 0.6, 0.5])
   const settled = tests(bowl, [0.4, 0.6, 0.5])
   assert.ok(settled.length >= 5, `only ${settled.length} local tests ran`)

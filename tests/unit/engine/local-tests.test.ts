@@ -100,7 +100,7 @@ test('scaled tests perturb closer to θ: copies move a tenth as far at factor 0.
     const recording: Problem = {
       ...base,
       evaluate(points, batch, grad) {
-        for (let b = 1; b < batch && batch > 1; b++) {
+        for (let b = 1; b < batch; b++) {
           let d = 0
           for (let i = 0; i < base.dim; i++) d += (points[b * base.dim + i]! - theta[i]!) ** 2
           sum += Math.sqrt(d)
