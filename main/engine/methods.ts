@@ -6,14 +6,12 @@ import { hillClimberMethod } from './baselines/hill-climber.ts'
 import type { Method } from './baselines/method.ts'
 import { randomSearchMethod } from './baselines/random-search.ts'
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig } from './controller.ts'
-import { raceStarts, runController } from './run-controller.ts'
+import { raceStarts } from './run-controller.ts'
 
 function controllerMethod(overrides: Partial<ControllerConfig>): Method {
   return async (problem, theta0, limits, seed, alternatives = []) => {
-    const config = { ...DEFAULT_CONTROLLER_CONFIG, ...overrides, seed }
-    const result = alternatives.length > 0
-      ? await raceStarts(problem, [theta0, ...alternatives], limits, config)
-      : await runController(problem, theta0, limits, config)
+    // With no alternatives raceStarts is a plain run from theta0.
+    const result = await raceStarts(problem, [theta0, ...alternatives], limits, { ...DEFAULT_CONTROLLER_CONFIG, ...overrides, seed })
     return { bestTheta: result.bestTheta, bestLoss: result.bestLoss, evaluations: result.evaluations, trace: result.trace, elapsedSec: result.elapsedSec }
   }
 }
