@@ -78,10 +78,10 @@ export async function raceStarts(
     evaluations += run.evaluations
     steps += run.steps
   }
+  const partOf = (total: number | undefined) => (total !== undefined ? Math.max(1, Math.floor(total * share)) : undefined)
+  const part = { ...limits, seconds: limits.seconds * share, maxEvaluations: partOf(limits.maxEvaluations), maxSteps: partOf(limits.maxSteps) }
   let winner: RunResult | undefined
   for (const [index, start] of starts.entries()) {
-    const partOf = (total: number | undefined) => (total !== undefined ? Math.max(1, Math.floor(total * share)) : undefined)
-    const part = { ...limits, seconds: limits.seconds * share, maxEvaluations: partOf(limits.maxEvaluations), maxSteps: partOf(limits.maxSteps) }
     const startSec = budget.elapsedSec()
     const run = await runController(problem, start, part, { ...config, seed: config.seed + 1 + index, quantiseFrom: Infinity }, onStep)
     append(run, startSec)
