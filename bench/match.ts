@@ -252,6 +252,7 @@ async function runShard(settings: Settings): Promise<Outcome[]> {
   // Warm up: without it the first method measured in a process pays for compiling the code all methods share.
   if (runs.length > 0) await runTargetSeed(runs[0]!.target, 'warm-up', settings.seed, { ...settings, seconds: Math.min(settings.seconds, 0.2), polishEvaluations: 1 })
   const outcomes: Outcome[] = []
+  if (settings.save) saveRuns(settings.save, settings.seconds, outcomes) // an empty shard still leaves its file
   for (const [i, run] of runs.entries()) {
     const results = await runTargetSeed(run.target, run.name, run.seed, settings, run.index)
     outcomes.push(...results)
@@ -267,7 +268,8 @@ export async function run(args: string[]): Promise<unknown> {
   const settings = parseArgs(args)
   const merge = option(args, 'merge')
   const saved = merge ? loadRuns(merge.split(',')) : { seconds: settings.seconds, outcomes: await runShard(settings) }
-  if (settings.save) saveRuns(settings.save, saved.seconds, saved.outcomes)
+  // A shard saved its runs as it went; merged runs are saved here.
+  if (settings.save && merge) saveRuns(settings.save, saved.seconds, saved.outcomes)
   const outcomes = saved.outcomes
   // Merged files say which suites and methods ran; a fresh run says so in its settings.
   const suites = merge ? [...new Set(outcomes.map((o) => o.suite))] : settings.suites
