@@ -94,7 +94,8 @@ test('dither decay: σ follows a cosine envelope over the run, full at the start
     const record = controller.step(progress)
     assert.ok(Math.abs(record.sigma - lawSigma * envelope) < 1e-12, `σ ${record.sigma} at progress ${progress}, law σ ${lawSigma}`)
   }
-  const plain = new Controller(problem, Float32Array.from([0.5, 0.5]), { ...DEFAULT_CONTROLLER_CONFIG, localTests: null })
+  assert.equal(DEFAULT_CONTROLLER_CONFIG.ditherDecay, true, 'the decay is on by default')
+  const plain = new Controller(problem, Float32Array.from([0.5, 0.5]), { ...DEFAULT_CONTROLLER_CONFIG, localTests: null, ditherDecay: false })
   assert.ok(plain.step(1).sigma > 0, 'without decay σ stays on at the end')
 })
 
