@@ -55,11 +55,11 @@ export interface LossConfig {
  * weights were first set on a decaying FM tone against detuned, re-indexed, re-ratioed, quieter and noisier
  * versions of itself (logMel ≈ 0.2–0.8 there), so that each brought 10–60 % of logMel's gradient (centroid 2,
  * rolloff 1, flatness 0.1, peakiness 1). Near a match, though, logMel falls to ≈ 0.01–0.1 while the statistics do
- * not fall as fast: at those weights they were 2–3× the logMel term at the end of a match (0.038 against 0.011),
- * and the optimisers traded spectrogram fit for matching averages the spectrogram already holds. At a tenth of
- * them, AE-DDSP's exported log-mel distance at 2 s was 0.78× in-domain and 0.77× on FluidR3 instruments
- * (geometric means, 24 + 32 runs; a quarter: 0.88× / 0.80×; statistics off: 0.76× / 0.75×). The stft term is
- * off (a metric; it costs ≈ 1.8× the loss+gradient time).
+ * not fall as fast: at those weights, at the end of AE-DDSP's in-domain matches, they added 0.68× the logMel
+ * term (median of 48 runs; quartiles 0.50× and 1.11×, up to 3×), and the optimisers traded spectrogram fit for
+ * matching averages the spectrogram already holds. At a tenth of them, AE-DDSP's exported log-mel distance at 2 s
+ * was 0.78× in-domain and 0.77× on FluidR3 instruments (geometric means, 24 + 32 runs; a quarter: 0.88× / 0.80×;
+ * statistics off: 0.76× / 0.75×). The stft term is off (a metric; it costs ≈ 1.8× the loss+gradient time).
  */
 export const DEFAULT_LOSS_CONFIG: LossConfig = Object.freeze({
   fftSizes: Object.freeze([1024, 4096]) as number[],

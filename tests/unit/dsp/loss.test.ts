@@ -220,7 +220,7 @@ test('the streamed pass (every term frame-local) gives the whole-spectrogram num
 
 test('near a match the log-mel term carries most of the default loss (the statistics steer, they do not decide)', () => {
   // A decaying harmonic tone against near misses: brighter, 5 cents sharp, 1 dB quieter, a little noise. With the
-  // statistics ten times heavier (the old weights) the noisy one's log-mel share was 0.13 and the detuned one's 0.66.
+  // statistics ten times heavier (the old weights) the noisy one's log-mel share was 0.13 and the sharp one's 0.66.
   const tone = (amplitudes: number[], cents = 0, gain = 1): Float32Array => {
     const out = new Float32Array(N)
     amplitudes.forEach((a, k) => {
