@@ -221,14 +221,8 @@ test('the streamed pass (every term frame-local) gives the whole-spectrogram num
 test('near a match the log-mel term carries most of the default loss (the statistics steer, they do not decide)', () => {
   // A decaying harmonic tone against near misses: brighter, 5 cents sharp, 1 dB quieter, a little noise. With the
   // statistics ten times heavier (the old weights) the noisy one's log-mel share was 0.13 and the sharp one's 0.66.
-  const tone = (amplitudes: number[], cents = 0, gain = 1): Float32Array => {
-    const out = new Float32Array(N)
-    amplitudes.forEach((a, k) => {
-      const partial = sine(N, SR, 220 * (k + 1) * 2 ** (cents / 1200), a * gain, 2 + k)
-      for (let i = 0; i < N; i++) out[i]! += partial[i]!
-    })
-    return out
-  }
+  const tone = (amplitudes: number[], cents = 0, gain = 1): Float32Array =>
+    amplitudes.map((a, k) => sine(N, SR, 220 * (k + 1) * 2 ** (cents / 1200), a * gain, 2 + k)).reduce(mix)
   const partials = [0.3, 0.15, 0.1, 0.05, 0.03]
   const target = prepareTarget(tone(partials), SR)
   const nearMisses = {
