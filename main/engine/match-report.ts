@@ -61,6 +61,7 @@ export interface MatchSummary {
   distance: number // reference render of the exported voice: THE figure
   polishEvaluations: number
   evaluations: number
+  trajectories?: number // runs of the main phase from fresh seeds (run-controller.ts raceWithRestarts); absent: 1
   seconds: number
   seed: number
   windows: number // 1 in whole-sample mode

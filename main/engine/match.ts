@@ -18,7 +18,7 @@ import { MATCH_VELOCITY, fm6PolishGuide, polishVoice, renderForTarget, type Refe
 import { algorithmShortList, initialStarts } from './match-init.ts'
 import { spectralRatios as spectralRatioCandidates } from './partials.ts'
 import { createPlantProblem, type PlantProblem } from './plant-problem.ts'
-import { raceStarts } from './run-controller.ts'
+import { raceStarts, raceWithRestarts } from './run-controller.ts'
 import { planWindows, runWindowed } from './windowed.ts'
 import { MatchTrajectory, progressFromStep, type MatchReport } from './match-report.ts'
 import type { Regime } from './stability-monitor.ts'
@@ -97,6 +97,7 @@ interface Candidate {
   theta: Float32Array
   loss: number
   alternatives: Float32Array[] // the front end's other starting points (frequency layouts), raced before committing
+  starts: Float32Array[] // the front end's starting points, best first: every restart of the main phase races them
 }
 
 export async function matchSample(options: MatchOptions, onProgress?: (p: MatchProgress) => void): Promise<MatchResult> {
@@ -149,9 +150,9 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
       // The race and the starting grid use the first window: cheap, and it holds the attack.
       const locked = lockedPlantIds(options.lockedParams ?? [], fm6Params(structure.oscModes).map((p) => p.id))
       const problem = windowProblem(structure, ends[0]!, locked)
-      if (theta) return { structure, problem, locked, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss, alternatives: [] }
+      if (theta) return { structure, problem, locked, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss, alternatives: [], starts: [theta] }
       const [best, ...others] = initialStarts(problem, problem.plant.params, structure.algorithm, target).starts
-      return { structure, problem, locked, theta: best!.theta, loss: best!.loss, alternatives: others.map((s) => s.theta) }
+      return { structure, problem, locked, theta: best!.theta, loss: best!.loss, alternatives: others.map((s) => s.theta), starts: [best!.theta, ...others.map((s) => s.theta)] }
     })
 
     let step = 0
@@ -181,9 +182,15 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
     const winner = candidates.reduce((a, b) => (b.loss < a.loss ? b : a))
     const remaining = Math.max(0.05, optimiseSec - elapsed())
     const config = { ...DEFAULT_CONTROLLER_CONFIG, seed: seed + 100 }
+    // A long budget is spent on several trajectories (raceWithRestarts): the first goes on from the race's best
+    // point, the others race the front end's starts afresh. A step cap (tests) keeps one, so the work stays the
+    // same on any machine.
+    const mainStarts = [winner.theta, ...(candidates.length > 1 ? [] : winner.alternatives)]
     const main = windowed
-      ? await runWindowed((end) => windowProblem(winner.structure, end, winner.locked), ends, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))
-      : await raceStarts(winner.problem, [winner.theta, ...(candidates.length > 1 ? [] : winner.alternatives)], { seconds: remaining, signal: options.signal, maxSteps: options.maxSteps }, config, report('optimise', winner))
+      ? { ...(await runWindowed((end) => windowProblem(winner.structure, end, winner.locked), ends, winner.theta, { seconds: remaining, signal: options.signal }, config, report('optimise', winner))), trajectories: 1 }
+      : options.maxSteps !== undefined
+        ? { ...(await raceStarts(winner.problem, mainStarts, { seconds: remaining, signal: options.signal, maxSteps: options.maxSteps }, config, report('optimise', winner))), trajectories: 1 }
+        : await raceWithRestarts(winner.problem, mainStarts, { seconds: remaining, signal: options.signal }, config, report('optimise', winner), undefined, winner.starts)
     // In windowed mode the race losses belong to the first window; the whole-sample result always wins then.
     if (windowed || main.bestLoss < winner.loss) {
       winner.theta = main.bestTheta
@@ -222,6 +229,7 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
         distance: polished.distance,
         polishEvaluations: polished.evaluations,
         evaluations: main.evaluations,
+        trajectories: main.trajectories,
         seconds: elapsed(),
         seed,
         windows: ends.length,
