@@ -151,7 +151,7 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
       'patch' in result
         ? `distance (log-mel, plant render of the exported patch): ${result.distance.toFixed(4)}`
         : `distance (log-mel, reference render of the exported patch): ${result.distance.toFixed(4)}; optimised plant ${result.plantDistance.toFixed(4)}; quantised before polish ${r.quantisedDistance.toFixed(4)}`,
-      `${r.steps} controller steps${r.windows > 1 ? ` over ${r.windows} windows` : ''}, ${r.localTests.accepted}/${r.localTests.run} local tests accepted, ${r.rollbacks} rollbacks, ${r.seconds.toFixed(1)} s`,
+      `${r.steps} controller steps${r.windows > 1 ? ` over ${r.windows} windows` : ''}${(r.trajectories ?? 1) > 1 ? ` in ${r.trajectories} trajectories` : ''}, ${r.localTests.accepted}/${r.localTests.run} local tests accepted, ${r.rollbacks} rollbacks, ${r.seconds.toFixed(1)} s`,
       `wrote ${written.join(', ')}`,
       '',
     ].join('\n'),

@@ -11,6 +11,7 @@ import { renderNote } from '../../main/dx7/render.ts'
 import { parseSysex } from '../../main/dx7/sysex.ts'
 import { encodeWav } from '../../main/audio/wav.ts'
 import { matchSample } from '../../main/engine/match.ts'
+import { TRAJECTORY_EVALUATIONS } from '../../main/engine/run-controller.ts'
 import { analyseTarget } from '../../main/engine/match-front-end.ts'
 import { voiceDistance } from '../../main/engine/match-back-end.ts'
 
@@ -53,6 +54,16 @@ test('match recovers a two-operator patch: the exported voice renders within the
   assert.ok(Math.abs(voiceDistance(result.voice, reference) - result.distance) < 1e-9, 'the reported distance is not that of the exported voice')
   assert.ok(result.report.trajectory.length > 5)
   assert.equal(JSON.parse(JSON.stringify(result.report)).target.key, 57)
+})
+
+test('a budget of several trajectories restarts the main phase, and the report says how many', async () => {
+  // A short note at 16 kHz: evaluations are cheap, so 5 s hold several trajectories of TRAJECTORY_EVALUATIONS.
+  const samples = renderNote(twoOperatorVoice(), { note: 69, velocity: 100, holdSec: 0.25, releaseSec: 0.05, sampleRate: 16000 })
+  const result = await matchSample({ samples, sampleRate: 16000, seconds: 5, algorithm: 1, seed: 4 })
+  const { trajectories, evaluations } = result.report
+  assert.ok(trajectories! >= 2, `${trajectories} trajectories in ${evaluations} evaluations`)
+  assert.ok(evaluations >= trajectories! * TRAJECTORY_EVALUATIONS * 0.9, `${evaluations} evaluations for ${trajectories} trajectories`)
+  assert.ok(result.distance < RECOVERY_DISTANCE, `distance ${result.distance}`)
 })
 
 test('aeddsp match writes the patch, report, render and curves, and states the key', () => {
