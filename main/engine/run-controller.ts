@@ -40,6 +40,14 @@ export async function runController(
   }
 }
 
+/** Appends a part's trace, shifted to the whole run's clock and counts, where it improves on the best so far. */
+function appendTrace(trace: TracePoint[], part: readonly TracePoint[], startSec: number, evaluationsBefore: number): void {
+  for (const point of part) {
+    if (trace.length > 0 && point.bestLoss >= trace.at(-1)!.bestLoss) continue
+    trace.push({ timeSec: startSec + point.timeSec, evaluations: evaluationsBefore + point.evaluations, bestLoss: point.bestLoss })
+  }
+}
+
 /**
  * Share of the budget raceStarts spends looking at the other starts before it commits. At 350 evaluations,
  * against one run from the best start (exported distance, geometric mean over runs): 0.929 in-domain (24 runs),
@@ -69,12 +77,8 @@ export async function raceStarts(
   const trace: TracePoint[] = []
   let evaluations = 0
   let steps = 0
-  // Appends a run's trace, shifted to the whole race's clock and counts, where it improves on the best so far.
   const append = (run: RunResult, startSec: number) => {
-    for (const point of run.trace) {
-      if (trace.length > 0 && point.bestLoss >= trace.at(-1)!.bestLoss) continue
-      trace.push({ timeSec: startSec + point.timeSec, evaluations: evaluations + point.evaluations, bestLoss: point.bestLoss })
-    }
+    appendTrace(trace, run.trace, startSec, evaluations)
     evaluations += run.evaluations
     steps += run.steps
   }
@@ -98,9 +102,11 @@ export async function raceStarts(
 
 /**
  * Evaluations one trajectory gets when a budget holds several (raceWithRestarts). By then a run has mostly
- * settled into its basin: on the match benchmark's targets (work clock, 24 in-domain + 32 FluidR3 runs), 2.7×
- * the evaluations of a 2 s run (~350) bought 2 % of plant loss and nothing in exported distance, while three runs
- * of a third of that budget each, the best kept, ended at 0.884× in-domain and 1.005× real.
+ * settled into its basin. Measured on the match benchmark's targets with a deterministic work clock (24 in-domain
+ * + 32 FluidR3 runs, exported distance): one run of 6 s (~940 evaluations) ended where one of 2 s (~350) did
+ * (medians 0.0311 / 0.0785 against 0.0310 / 0.0778; plant loss 2 % lower). Spending the 6 s on trajectories of
+ * 400 evaluations instead: 0.922× in-domain (median 0.0266), 1.003× real (0.0769), geometric means against the
+ * one run; of 300: 0.973× / 0.990×; three runs of a third of the time each: 0.884× / 1.005×.
  */
 export const TRAJECTORY_EVALUATIONS = 400
 
@@ -112,10 +118,11 @@ export interface RestartsResult extends RunResult {
  * Spends a long budget on several trajectories instead of one. Each trajectory races starts (raceStarts) with its
  * own seed, so it ends in a basin of its own, and the best point of all of them is kept. The first races starts,
  * the others restartStarts (default: the same; a caller whose first start is already the end of a race passes the
- * fresh ones, which a short race would never pick over it). A fresh
- * trajectory gets trajectoryEvaluations while at least 1.5 of them are left (counted, or estimated from the
- * evaluation rate so far), the rest when 0.75 to 1.5 are left; a smaller remainder goes on from the best point
- * instead, too short for a basin of its own. A budget that holds under 1.5 trajectories is one plain raceStarts.
+ * fresh ones, which a short race would never pick over it). A fresh trajectory gets trajectoryEvaluations while at
+ * least 1.5 of them are left (counted, or estimated from the evaluation rate so far), all that is left when 0.75
+ * to 1.5 are; a smaller remainder goes on from the best point instead, too short for a basin of its own. So a
+ * budget capped below 1.5 trajectories' evaluations is one plain raceStarts; on a clock alone, the first
+ * trajectory cannot know the rate and takes trajectoryEvaluations at most.
  */
 export async function raceWithRestarts(
   problem: Problem,
@@ -155,10 +162,7 @@ export async function raceWithRestarts(
       run = await raceStarts(problem, best ? restartStarts : starts, { ...limits, seconds: leftSec, maxEvaluations }, { ...config, seed: config.seed + 1000 * trajectories }, report)
       trajectories++
     }
-    for (const point of run.trace) {
-      if (trace.length > 0 && point.bestLoss >= trace.at(-1)!.bestLoss) continue
-      trace.push({ timeSec: startSec + point.timeSec, evaluations: evaluations + point.evaluations, bestLoss: point.bestLoss })
-    }
+    appendTrace(trace, run.trace, startSec, evaluations)
     evaluations += run.evaluations
     steps += run.steps
     if (!best || run.bestLoss < best.bestLoss) best = run
