@@ -41,6 +41,7 @@ interface MatchCliOptions {
   plot?: string
   window?: string
   threads: string
+  restarts?: boolean
   progress: boolean
 }
 
@@ -94,6 +95,7 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
   const windowSec = opts.window === undefined ? undefined : Number(opts.window)
   if (windowSec !== undefined && !(windowSec >= 0.25 && windowSec <= 1)) throw new InputError(`--window ${opts.window} is outside 0.25..1 (seconds)`)
   if (windowSec !== undefined && subtractive) throw new InputError('--window works with --plant fm only')
+  if (opts.restarts && (subtractive || windowSec !== undefined)) throw new InputError('--restarts works with --plant fm in whole-sample mode only')
   const name = opts.name ?? nameFromFile(file)
   if (name.length > 10 || !/^[\x20-\x7e]*$/.test(name)) throw new InputError(`--name "${name}" must be up to 10 printable ASCII characters`)
 
@@ -120,7 +122,7 @@ async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {
   const common = { samples, sampleRate: wav.sampleRate, key, unityNote: wav.unityNote, seconds, seed, name, backend, threads }
   const result = subtractive
     ? await matchSubtractive({ ...common, filter: opts.filter as 'biquad' | 'ladder' }, onProgress)
-    : await matchSample({ ...common, algorithm, windowSec }, onProgress)
+    : await matchSample({ ...common, algorithm, windowSec, restarts: opts.restarts ?? false }, onProgress)
   if (showBar) {
     bar.update(Math.round(seconds))
     bar.stop()
@@ -177,6 +179,7 @@ export function register(program: Command): void {
     .option('--plot <file>', 'write an SVG of the loss and gain curves')
     .option('--window <sec>', 'windowed mode for long samples: window length 0.25..1 s (hop: half of it)')
     .option('--threads <n>', 'threads that evaluate a batch of candidates (local tests, initial grid): a number, or auto (all cores)', '1')
+    .option('--restarts', 'spend a long budget on several trajectories from fresh seeds (pays on sounds an FM synth made; one long run does better on acoustic instruments)')
     .option('--no-progress', 'no progress bar')
     .action((sample: string, opts: MatchCliOptions) => runMatch(sample, opts))
 }

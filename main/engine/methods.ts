@@ -6,13 +6,12 @@ import { hillClimberMethod } from './baselines/hill-climber.ts'
 import type { Method } from './baselines/method.ts'
 import { randomSearchMethod } from './baselines/random-search.ts'
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig } from './controller.ts'
-import { raceWithRestarts } from './run-controller.ts'
+import { raceStarts } from './run-controller.ts'
 
 function controllerMethod(overrides: Partial<ControllerConfig>): Method {
   return async (problem, theta0, limits, seed, alternatives = []) => {
-    // As `aeddsp match` runs it: a budget of under 1.5 trajectories (the benchmark's 2 s here) is one race of the
-    // starts, and with no alternatives that is a plain run from theta0.
-    const result = await raceWithRestarts(problem, [theta0, ...alternatives], limits, { ...DEFAULT_CONTROLLER_CONFIG, ...overrides, seed })
+    // With no alternatives raceStarts is a plain run from theta0.
+    const result = await raceStarts(problem, [theta0, ...alternatives], limits, { ...DEFAULT_CONTROLLER_CONFIG, ...overrides, seed })
     return { bestTheta: result.bestTheta, bestLoss: result.bestLoss, evaluations: result.evaluations, trace: result.trace, elapsedSec: result.elapsedSec }
   }
 }

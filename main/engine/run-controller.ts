@@ -101,12 +101,17 @@ export async function raceStarts(
 }
 
 /**
- * Evaluations one trajectory gets when a budget holds several (raceWithRestarts). By then a run has mostly
- * settled into its basin. Measured on the match benchmark's targets with a deterministic work clock (24 in-domain
- * + 32 FluidR3 runs, exported distance): one run of 6 s (~940 evaluations) ended where one of 2 s (~350) did
- * (medians 0.0311 / 0.0785 against 0.0310 / 0.0778; plant loss 2 % lower). Spending the 6 s on trajectories of
- * 400 evaluations instead: 0.922× in-domain (median 0.0266), 1.003× real (0.0769), geometric means against the
- * one run; of 300: 0.973× / 0.990×; three runs of a third of the time each: 0.884× / 1.005×.
+ * Evaluations one trajectory gets when a budget holds several (raceWithRestarts): by then a run has mostly settled
+ * into its basin. Measured on the match benchmark's targets with a deterministic work clock (exported distance,
+ * geometric mean against one run of the same budget; 24 in-domain runs, 32 FluidR3 runs at 6 s, 16 at 12 s):
+ * - one run of 6 s (~940 evaluations) against one of 2 s (~350): 0.980× in-domain, 0.937× real; of 12 s: 0.915×,
+ *   0.862×. Longer runs keep paying, on real instruments most.
+ * - 6 s as trajectories of 400 evaluations: 0.922× in-domain (median 0.0266 against 0.0311), 1.003× real; of 300:
+ *   0.973× / 0.990×; three runs of a third of the time each: 0.884× / 1.005×.
+ * - 12 s as trajectories of 400: 0.934× / 1.066×; with the continuations chosen as below: 0.916× (median 0.0199
+ *   against 0.0307) / 1.064×; two fresh ones, then the rest going on from the best: 0.975× / 1.072×.
+ * So restarts pay on sounds an FM voice made (one basin is the right one and the others are far off) and cost on
+ * acoustic instruments, where one long run keeps refining: they are opt-in (`aeddsp match --restarts`).
  */
 export const TRAJECTORY_EVALUATIONS = 400
 
@@ -115,14 +120,15 @@ export interface RestartsResult extends RunResult {
 }
 
 /**
- * Spends a long budget on several trajectories instead of one. Each trajectory races starts (raceStarts) with its
- * own seed, so it ends in a basin of its own, and the best point of all of them is kept. The first races starts,
- * the others restartStarts (default: the same; a caller whose first start is already the end of a race passes the
- * fresh ones, which a short race would never pick over it). A fresh trajectory gets trajectoryEvaluations while at
- * least 1.5 of them are left (counted, or estimated from the evaluation rate so far), all that is left when 0.75
- * to 1.5 are; a smaller remainder goes on from the best point instead, too short for a basin of its own. So a
- * budget capped below 1.5 trajectories' evaluations is one plain raceStarts; on a clock alone, the first
- * trajectory cannot know the rate and takes trajectoryEvaluations at most.
+ * Spends a long budget in chunks of trajectoryEvaluations: fresh trajectories, each racing starts (raceStarts)
+ * with its own seed so it ends in a basin of its own, and continuations of the best point so far; the best point
+ * of all is kept. The first chunk is fresh, the second a continuation, the third fresh; after that, whichever kind
+ * has bought the larger mean relative gain of the best loss (ties: the continuation). The first chunk races
+ * starts, later fresh ones restartStarts (default: the same; a caller whose first start is already the end of a
+ * race passes the fresh ones, which a short race would never pick over it). A chunk takes trajectoryEvaluations
+ * while at least 1.5 of them are left (counted, or estimated from the evaluation rate so far), else all that is
+ * left; under 0.75 left, it is a continuation. So a budget capped below 1.5 chunks is one plain raceStarts; on a
+ * clock alone, the first chunk cannot know the rate and takes trajectoryEvaluations at most.
  */
 export async function raceWithRestarts(
   problem: Problem,
@@ -144,6 +150,9 @@ export async function raceWithRestarts(
     if (best && best.bestLoss < record.bestLoss) onStep({ ...record, bestLoss: best.bestLoss }, sec, best)
     else onStep(record, sec, controller)
   })
+  // Relative gains of the best loss bought by each kind of chunk: a fresh trajectory, or a continuation of the best.
+  const gains = { fresh: [] as number[], continuation: [] as number[] }
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length
   for (;;) {
     const startSec = budget.elapsedSec()
     const leftSec = limits.seconds - startSec
@@ -153,15 +162,17 @@ export async function raceWithRestarts(
     const rate = best && startSec > 0 ? evaluations / startSec : Infinity
     const left = Math.min(leftEvaluations, leftSec * rate) / trajectoryEvaluations
     const cap = (n: number) => (Number.isFinite(n) ? Math.max(1, Math.floor(n)) : undefined)
-    let run: RunResult
-    if (best && left < 0.75) {
-      run = await runController(problem, best.bestTheta, { ...limits, seconds: leftSec, maxEvaluations: cap(leftEvaluations) }, { ...config, seed: config.seed + 1000 * trajectories }, report)
-    } else {
-      const whole = left < 1.5
-      const maxEvaluations = whole ? cap(leftEvaluations) : Math.min(trajectoryEvaluations, leftEvaluations)
-      run = await raceStarts(problem, best ? restartStarts : starts, { ...limits, seconds: leftSec, maxEvaluations }, { ...config, seed: config.seed + 1000 * trajectories }, report)
-      trajectories++
-    }
+    const whole = left < 1.5
+    const maxEvaluations = whole ? cap(leftEvaluations) : Math.min(trajectoryEvaluations, leftEvaluations)
+    // After one chunk of each kind, the kind whose chunks have bought more so far (ties: the continuation).
+    const fresh = !best || (left >= 0.75 && (gains.continuation.length === 0 ? false : gains.fresh.length === 0 || mean(gains.fresh) > mean(gains.continuation)))
+    const seeded = { ...config, seed: config.seed + 1000 * (trajectories + gains.continuation.length) }
+    const before = best?.bestLoss ?? Infinity
+    const run = fresh
+      ? await raceStarts(problem, best ? restartStarts : starts, { ...limits, seconds: leftSec, maxEvaluations }, seeded, report)
+      : await runController(problem, best!.bestTheta, { ...limits, seconds: leftSec, maxEvaluations }, seeded, report)
+    if (fresh) trajectories++
+    if (best) (fresh ? gains.fresh : gains.continuation).push(Number.isFinite(before) && run.bestLoss < before ? (before - run.bestLoss) / before : 0)
     appendTrace(trace, run.trace, startSec, evaluations)
     evaluations += run.evaluations
     steps += run.steps

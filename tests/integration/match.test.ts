@@ -56,13 +56,14 @@ test('match recovers a two-operator patch: the exported voice renders within the
   assert.equal(JSON.parse(JSON.stringify(result.report)).target.key, 57)
 })
 
-test('a budget of several trajectories restarts the main phase, and the report says how many', async () => {
+test('with restarts, a budget of several trajectories restarts the main phase, and the report says how many', async () => {
   // A short note at 16 kHz: evaluations are cheap, so 5 s hold several trajectories of TRAJECTORY_EVALUATIONS.
   const samples = renderNote(twoOperatorVoice(), { note: 69, velocity: 100, holdSec: 0.25, releaseSec: 0.05, sampleRate: 16000 })
-  const result = await matchSample({ samples, sampleRate: 16000, seconds: 5, algorithm: 1, seed: 4 })
+  const result = await matchSample({ samples, sampleRate: 16000, seconds: 5, algorithm: 1, seed: 4, restarts: true })
   const { trajectories, evaluations } = result.report
   assert.ok(trajectories! >= 2, `${trajectories} trajectories in ${evaluations} evaluations`)
-  assert.ok(evaluations >= trajectories! * TRAJECTORY_EVALUATIONS * 0.9, `${evaluations} evaluations for ${trajectories} trajectories`)
+  // Between the fresh trajectories the policy went on from the best at least once (one chunk each).
+  assert.ok(evaluations >= (2 * trajectories! - 1) * TRAJECTORY_EVALUATIONS * 0.9, `${evaluations} evaluations for ${trajectories} trajectories`)
   assert.ok(result.distance < RECOVERY_DISTANCE, `distance ${result.distance}`)
 })
 
@@ -137,6 +138,9 @@ test('bad input: not audio, silence, a 2-hour file, a bad key, a bad algorithm: 
   r = cli(ok, '--out', join(dir, 'x.syx'), '--algorithm', '33')
   assert.equal(r.code, 2)
   assert.match(r.stderr, /--algorithm 33 is outside 1\.\.32/)
+  r = cli(ok, '--out', join(dir, 'x.syx'), '--window', '0.5', '--restarts')
+  assert.equal(r.code, 2)
+  assert.match(r.stderr, /--restarts works with --plant fm in whole-sample mode only/)
   assert.equal(existsSync(join(dir, 'x.syx')), false)
 })
 
