@@ -158,7 +158,8 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
       const problem = windowProblem(structure, ends[0]!, locked)
       if (theta) return { structure, problem, locked, theta, loss: problem.evaluate(theta, 1, null)[0]!.loss, alternatives: [], starts: [theta] }
       const [best, ...others] = initialStarts(problem, problem.plant.params, structure.algorithm, target).starts
-      return { structure, problem, locked, theta: best!.theta, loss: best!.loss, alternatives: others.map((s) => s.theta), starts: [best!.theta, ...others.map((s) => s.theta)] }
+      const alternatives = others.map((s) => s.theta)
+      return { structure, problem, locked, theta: best!.theta, loss: best!.loss, alternatives, starts: [best!.theta, ...alternatives] }
     })
 
     let step = 0

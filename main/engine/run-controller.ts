@@ -153,6 +153,7 @@ export async function raceWithRestarts(
   // Relative gains of the best loss bought by each kind of chunk: a fresh trajectory, or a continuation of the best.
   const gains = { fresh: [] as number[], continuation: [] as number[] }
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length
+  const cap = (n: number) => (Number.isFinite(n) ? Math.max(1, Math.floor(n)) : undefined)
   for (;;) {
     const startSec = budget.elapsedSec()
     const leftSec = limits.seconds - startSec
@@ -161,11 +162,10 @@ export async function raceWithRestarts(
     // Before the first trajectory the rate is unknown: it gets its share, and the clock decides what follows.
     const rate = best && startSec > 0 ? evaluations / startSec : Infinity
     const left = Math.min(leftEvaluations, leftSec * rate) / trajectoryEvaluations
-    const cap = (n: number) => (Number.isFinite(n) ? Math.max(1, Math.floor(n)) : undefined)
     const whole = left < 1.5
     const maxEvaluations = whole ? cap(leftEvaluations) : Math.min(trajectoryEvaluations, leftEvaluations)
     // After one chunk of each kind, the kind whose chunks have bought more so far (ties: the continuation).
-    const fresh = !best || (left >= 0.75 && (gains.continuation.length === 0 ? false : gains.fresh.length === 0 || mean(gains.fresh) > mean(gains.continuation)))
+    const fresh = !best || (left >= 0.75 && gains.continuation.length > 0 && (gains.fresh.length === 0 || mean(gains.fresh) > mean(gains.continuation)))
     const seeded = { ...config, seed: config.seed + 1000 * (trajectories + gains.continuation.length) }
     const before = best?.bestLoss ?? Infinity
     const run = fresh
