@@ -35,7 +35,7 @@ export interface ControllerConfig {
   ditherDeadBoost: number
   /**
    * Share of the budget (progress) after which every evaluation is at a point the export represents exactly
-   * (Problem.project: DX7 integers; rounding jittered by the dither σ while dither is on). The gradient found there still moves
+   * (Problem.project: DX7 integers; rounding dithered while dither is on, see quantiseDither). The gradient found there still moves
    * the continuous θ (a straight-through estimate), and the best point kept from then on is one the SysEx
    * reproduces, instead of a continuous optimum that loses part of its gain to rounding. ≥ 1: never.
    */
@@ -53,6 +53,11 @@ export interface ControllerConfig {
    * evaluations); [0.1, 1] keeps the tuned scales as the largest. null: the tests keep their configured scales.
    */
   localTestSigmaScale: readonly [number, number] | null
+  /**
+   * Dithered quantisation, the dither's job on the grid (the quantised phase, while dither is on). null: plain
+   * rounding.
+   */
+  quantiseDither: QuantiseDither | null
   maxStep: number // knob slew cap per step, normalised θ units
   gradClip: number // gradient norm cap
   seed: number
@@ -70,9 +75,27 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   ditherDeadBoost: 1,
   quantiseFrom: 0.75,
   localTestSigmaScale: [0.1, 1],
+  quantiseDither: { amplitude: 1, entryRoundings: 8 },
   maxStep: 0.1,
   gradClip: 100,
   seed: 1,
+}
+
+/**
+ * Rounding to the DX7's integers costs more than a tenth of the loss where the optimum falls between grid points
+ * (detune, fine frequency, EG levels: ×1.22 in-domain, ×1.13 on FluidR3 instruments, geometric means of plain
+ * rounding's loss ÷ the continuous best after 262 evaluations). Dither is the classic cure: offsets added before
+ * rounding make it stochastic, so the evaluated grid point varies around θ in proportion to where θ lies between
+ * its neighbours, and the best point kept is the best grid point seen rather than the nearest one. Against the
+ * σ-scaled rounding offsets this replaced (which σ's law had mostly shrunk to plain rounding by then), exported
+ * distance 0.978× in-domain (better on 32/48 runs) and 0.985× real (39/64), geometric means at 2 s on a
+ * deterministic work clock.
+ */
+export interface QuantiseDither {
+  /** Offsets uniform in ±amplitude/2 of a step, added before rounding: 1 rounds up with probability equal to the fraction. */
+  amplitude: number
+  /** On entering the quantised phase: dithered roundings of the best point scored in one batch beside the plain one; the phase starts from the best. */
+  entryRoundings: number
 }
 
 /** |∂ℓ/∂θ| (EMA) below this counts as no gradient at all; live parameters of the fm6 plant sit at 1e-4 and above. */
@@ -156,6 +179,8 @@ export class Controller {
     this.previousGrad = new Float32Array(dim)
     this.point = new Float32Array(dim)
     this.localEvery = config.localTests?.every ?? Infinity
+    const quantiseDither = config.dither ? config.quantiseDither : null
+    this.roundingJitter = quantiseDither ? () => quantiseDither.amplitude * (this.rng.next() - 0.5) : null
     this.nextLocalTest = this.localEvery
   }
 
@@ -172,7 +197,7 @@ export class Controller {
     const { config, theta } = this
     const t = this.stepIndex++
     const project = this.quantisedProjection(progress)
-    if (project) project(theta, this.point, this.quantisedSteps++ > 0 && config.dither ? this.roundingJitter : null)
+    if (project) project(theta, this.point, this.quantisedSteps++ > 0 ? this.roundingJitter : null)
     else this.point.set(theta)
     const evaluation = this.problem.evaluate(this.point, 1, this.grad)[0]!
     this.evaluations++
@@ -232,7 +257,7 @@ export class Controller {
         localTestScale = this.localTestScale(sigma)
         const lt = scaledLocalTests(config.localTests, localTestScale)
         const dead = [...this.gradMask.keys()].filter((i) => this.gradMask[i] && this.gradMagnitude[i]! < DEAD_GRADIENT)
-        const projectCopy = project ? (row: Float32Array, out: Float32Array) => project(row, out, null) : null
+        const projectCopy = project ? (row: Float32Array, out: Float32Array) => project(row, out, this.roundingJitter) : null
         localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, lt, this.update, dead, projectCopy)
         this.evaluations += localTest.evaluations
         // Test more often while tests pay off, less often while they do not (their evaluations are not free).
@@ -274,11 +299,8 @@ export class Controller {
     return range && this.config.dither ? clip(sigma / this.config.laws.sigma0, range[0], range[1]) : 1
   }
 
-  /**
-   * Dither on the grid: rounding offsets of σ/σ0 times a uniform [−½, ½), so σ's law sets how far the rounding is
-   * from plain (σ ≤ 0: plain) to stochastic (σ ≥ σ0); σ's law lowers σ where local tests keep failing.
-   */
-  private readonly roundingJitter: RoundingJitter = () => Math.min(1, Math.max(0, this.law.sigma / this.config.laws.sigma0)) * (this.rng.next() - 0.5)
+  /** The rounding offsets of dithered quantisation, or null (plain rounding) without dither. */
+  private readonly roundingJitter: RoundingJitter | null
 
   /**
    * The projection to use this step, or null while the evaluation is still continuous. Entering the quantised
@@ -294,8 +316,30 @@ export class Controller {
       this.monitor.forgetTrajectory() // the step up to on-grid losses is not a divergence
       this.resetMomentum()
       this.quantisedSteps = 0
+      this.startFromBestRounding(project)
     }
     return project
+  }
+
+  /**
+   * Scores the plain rounding of θ and quantiseDither.entryRoundings dithered ones in one batch (renders, no
+   * gradients) and moves θ to the best: the nearest grid point is often not the best one near θ.
+   */
+  private startFromBestRounding(project: NonNullable<Problem['project']>): void {
+    const count = this.roundingJitter ? (this.config.quantiseDither?.entryRoundings ?? 0) : 0
+    if (count < 1) return
+    const dim = this.theta.length
+    const rows = new Float32Array((count + 1) * dim)
+    for (let b = 0; b <= count; b++) project(this.theta, rows.subarray(b * dim, (b + 1) * dim), b === 0 ? null : this.roundingJitter)
+    const results = this.problem.evaluate(rows, count + 1, null)
+    this.evaluations += count + 1
+    const loss = (b: number) => (Number.isFinite(results[b]!.loss) ? results[b]!.loss : Infinity)
+    let best = 0
+    for (let b = 1; b <= count; b++) if (loss(b) < loss(best)) best = b
+    if (loss(best) === Infinity) return
+    const row = rows.subarray(best * dim, (best + 1) * dim)
+    this.monitor.offer(row, results[best]!.loss)
+    for (let i = 0; i < dim; i++) if (this.localMask[i]) this.theta[i] = row[i]!
   }
 
   /**

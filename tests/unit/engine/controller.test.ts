@@ -191,7 +191,7 @@ test('raceStarts looks at every start and goes on from the basin that ends lowes
   assert.ok(raced.trace.every((p, i) => i === 0 || (p.bestLoss < raced.trace[i - 1]!.bestLoss && p.evaluations >= raced.trace[i - 1]!.evaluations)), 'one monotone trace')
 })
 
-test('on the grid the dither σ sets the rounding: plain at σ = 0, stochastic at σ0', () => {
+test('on the grid, dither rounds at random (up with the probability of the fraction); without dither, plainly', () => {
   const step = 0.1
   const grid = withGrid(quadraticProblem([0.33, 0.71, 0.48]), step)
   const evaluated: Float32Array[] = []
@@ -199,9 +199,8 @@ test('on the grid the dither σ sets the rounding: plain at σ = 0, stochastic a
     if (gradOut) evaluated.push(Float32Array.from(theta))
     return grid.evaluate(theta, batch, gradOut)
   } }
-  const offPlainRounding = (sigma: number): number => {
-    const controller = new Controller(problem, Float32Array.from([0.52, 0.27, 0.64]), { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 0, localTests: null, adaptive: false })
-    controller.law = { ...controller.law, sigma }
+  const offPlainRounding = (overrides: Partial<typeof DEFAULT_CONTROLLER_CONFIG>): number => {
+    const controller = new Controller(problem, Float32Array.from([0.52, 0.27, 0.64]), { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 0, localTests: null, adaptive: false, ...overrides })
     let off = 0
     for (let t = 0; t < 60; t++) {
       const before = Float32Array.from(controller.theta)
@@ -211,8 +210,37 @@ test('on the grid the dither σ sets the rounding: plain at σ = 0, stochastic a
     }
     return off
   }
-  assert.equal(offPlainRounding(0), 0, 'σ = 0 rounds plainly')
-  assert.ok(offPlainRounding(DEFAULT_CONTROLLER_CONFIG.laws.sigma0) > 10, 'σ0 rounds at random')
+  assert.equal(offPlainRounding({ dither: false }), 0, 'no dither rounds plainly')
+  assert.equal(offPlainRounding({ quantiseDither: null }), 0, 'no quantisation dither rounds plainly')
+  assert.ok(offPlainRounding({}) > 10, 'dithered quantisation rounds at random')
+})
+
+test('entering the quantised phase, the best of the plain and the dithered roundings of the best point is taken', () => {
+  const step = 0.1
+  // θ = 0.46: plain rounding gives 0.5, but the optimum 0.41 is nearer 0.4, which only a dithered rounding reaches.
+  const problem = withGrid(quadraticProblem([0.41, 0.41, 0.41]), step)
+  const batches: number[] = []
+  const counted = { ...problem, evaluate: (theta: Float32Array, batch: number, gradOut: Float32Array | null) => {
+    if (!gradOut) batches.push(batch)
+    return problem.evaluate(theta, batch, gradOut)
+  } }
+  const plainLoss = problem.evaluate(Float32Array.from([0.5, 0.5, 0.5]), 1, null)[0]!.loss
+  for (const overrides of [{}, { dither: false }]) {
+    batches.length = 0
+    const controller = new Controller(counted, Float32Array.from([0.46, 0.46, 0.46]), { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 0, localTests: null, adaptive: false, ...overrides })
+    const first = controller.step(1)
+    if (overrides.dither === false) {
+      assert.deepEqual(batches, [], 'no dither: no entry batch')
+      assert.equal(first.loss, plainLoss, 'no dither: the phase starts at the plain rounding')
+      assert.equal(first.evaluations, 1)
+      continue
+    }
+    const entry = DEFAULT_CONTROLLER_CONFIG.quantiseDither!.entryRoundings
+    assert.deepEqual(batches, [entry + 1], 'one batch: the plain rounding and the dithered ones')
+    assert.equal(first.evaluations, entry + 2, 'the batch counts toward the budget')
+    assert.ok(first.loss < plainLoss, `the phase starts at ${first.loss}, no better than the plain rounding's ${plainLoss}`)
+    assert.ok([...controller.bestTheta].every((x) => Math.abs(x / step - Math.round(x / step)) < 1e-5), 'on the grid')
+  }
 })
 
 test('local tests follow σ: their perturbations scale with σ/σ0, from σ\'s floor up to the configured size', () => {
