@@ -73,9 +73,9 @@ export const ISSUE_LAW_CONFIG: LawConfig = {
  * median / mean): the issue's gains 1.129 / 1.174; μ held at μ0 (δ_μ = κ_μ = 0) with α ≤ 1.5·α0: 1.037 / 1.080.
  * The reward trend is too noisy a signal for μ over a few hundred steps (μ wandered 0.02..0.4 and the steps
  * oscillated), so μ stays at μ0 unless configured; the α and σ laws run as specified. σ may fall to the issue's
- * floor of 1e-4 when local tests keep failing (as on most real instruments): in the quantised phase σ/σ0 also
- * scales the rounding jitter (controller.ts), so there the rounding turns from stochastic to plain. Against a
- * floor at σ0 (350 evaluations, exported distance, geometric mean): 0.992 in-domain (median 0.0312 against
+ * floor of 1e-4 when local tests keep failing (as on most real instruments). (σ/σ0 also scaled the rounding offsets
+ * of the quantised phase when this was measured; the rounding is now fully stochastic there, controller.ts
+ * QuantiseDither.) Against a floor at σ0 (350 evaluations, exported distance, geometric mean): 0.992 in-domain (median 0.0312 against
  * 0.0356), 0.983 real (0.1132 against 0.1161). Before the quantised phase existed, the floor at σ0 had measured
  * 0.0369 / 0.0883 (in-domain / real medians) against 0.0357 / 0.0929 without.
  */

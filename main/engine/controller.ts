@@ -257,6 +257,7 @@ export class Controller {
         localTestScale = this.localTestScale(sigma)
         const lt = scaledLocalTests(config.localTests, localTestScale)
         const dead = [...this.gradMask.keys()].filter((i) => this.gradMask[i] && this.gradMagnitude[i]! < DEAD_GRADIENT)
+        // Dithered, so copy 0 too is a random rounding of θ: each test also tries θ's grid neighbours.
         const projectCopy = project ? (row: Float32Array, out: Float32Array) => project(row, out, this.roundingJitter) : null
         localTest = runLocalTest(this.problem, theta, this.localMask, this.rms, this.rng, lt, this.update, dead, projectCopy)
         this.evaluations += localTest.evaluations
