@@ -225,22 +225,22 @@ test('entering the quantised phase, the best of the plain and the dithered round
     return problem.evaluate(theta, batch, gradOut)
   } }
   const plainLoss = problem.evaluate(Float32Array.from([0.5, 0.5, 0.5]), 1, null)[0]!.loss
-  for (const overrides of [{}, { dither: false }]) {
+  const enter = (overrides: Partial<typeof DEFAULT_CONTROLLER_CONFIG>) => {
     batches.length = 0
     const controller = new Controller(counted, Float32Array.from([0.46, 0.46, 0.46]), { ...DEFAULT_CONTROLLER_CONFIG, quantiseFrom: 0, localTests: null, adaptive: false, ...overrides })
-    const first = controller.step(1)
-    if (overrides.dither === false) {
-      assert.deepEqual(batches, [], 'no dither: no entry batch')
-      assert.equal(first.loss, plainLoss, 'no dither: the phase starts at the plain rounding')
-      assert.equal(first.evaluations, 1)
-      continue
-    }
-    const entry = DEFAULT_CONTROLLER_CONFIG.quantiseDither!.entryRoundings
-    assert.deepEqual(batches, [entry + 1], 'one batch: the plain rounding and the dithered ones')
-    assert.equal(first.evaluations, entry + 2, 'the batch counts toward the budget')
-    assert.ok(first.loss < plainLoss, `the phase starts at ${first.loss}, no better than the plain rounding's ${plainLoss}`)
-    assert.ok([...controller.bestTheta].every((x) => Math.abs(x / step - Math.round(x / step)) < 1e-5), 'on the grid')
+    return { controller, first: controller.step(1) }
   }
+  const dithered = enter({})
+  const entry = DEFAULT_CONTROLLER_CONFIG.quantiseDither!.entryRoundings
+  assert.deepEqual(batches, [entry + 1], 'one batch: the plain rounding and the dithered ones')
+  assert.equal(dithered.first.evaluations, entry + 2, 'the batch counts toward the budget')
+  assert.ok(dithered.first.loss < plainLoss, `the phase starts at ${dithered.first.loss}, no better than the plain rounding's ${plainLoss}`)
+  assert.ok([...dithered.controller.bestTheta].every((x) => Math.abs(x / step - Math.round(x / step)) < 1e-5), 'on the grid')
+
+  const plain = enter({ dither: false })
+  assert.deepEqual(batches, [], 'no dither: no entry batch')
+  assert.equal(plain.first.loss, plainLoss, 'no dither: the phase starts at the plain rounding')
+  assert.equal(plain.first.evaluations, 1)
 })
 
 test('local tests follow σ: their perturbations scale with σ/σ0, from σ\'s floor up to the configured size', () => {
