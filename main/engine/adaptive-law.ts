@@ -98,7 +98,8 @@ export const ISSUE_LAW_CONFIG: LawConfig = {
 // perturbations following σ (controller.ts localTestSigmaScale): 0.982 [0.932, 1.033] (15 of 24), 0.978
 // [0.929, 1.034] (22 of 32); with the statistics at a tenth of their weights (main/dsp/loss.ts): 0.950 [0.914,
 // 0.989] (16 of 24), 0.924 [0.882, 0.960] (24 of 32); with the dither fading (controller.ts ditherDecay): 0.944
-// [0.905, 0.982] (16 of 24), 0.909 [0.876, 0.941] (26 of 32).
+// [0.905, 0.982] (16 of 24), 0.909 [0.876, 0.941] (26 of 32); with the dithered quantisation (controller.ts
+// QuantiseDither): 0.948 [0.907, 0.988] (19 of 24), 0.930 [0.900, 0.959] (26 of 32).
 export const DEFAULT_LAW_CONFIG: LawConfig = {
   ...ISSUE_LAW_CONFIG,
   deltaMu: 0,
