@@ -1,6 +1,6 @@
 // `aeddsp match-bank DIR --out BANK.syx`: matches up to 32 WAV samples, in parallel worker threads (one per core
 // unless --jobs says otherwise), into one DX7 bank in file-name order. Prints one line per slot with the key
-// each voice must be played at.
+// each voice must be played at. --restarts spends each sample's budget as match --restarts does.
 import { readdirSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
@@ -22,6 +22,7 @@ interface BankOptions {
   seed: string
   backend: string
   report?: string
+  restarts?: boolean
 }
 
 interface SlotResult {
@@ -31,6 +32,7 @@ interface SlotResult {
   key?: number
   keyText?: string
   distance?: number
+  trajectories?: number // main-phase trajectories (more than 1 only with --restarts)
   error?: string
 }
 
@@ -65,10 +67,10 @@ async function runBank(dir: string, opts: BankOptions): Promise<void> {
     while (next < inputs.length) {
       const index = next++
       const input = inputs[index]!
-      const handle = startMatchWorker({ ...input, seconds, seed: seed + index, name: nameFromFile(input.file), backend })
+      const handle = startMatchWorker({ ...input, seconds, seed: seed + index, name: nameFromFile(input.file), backend, restarts: opts.restarts ?? false })
       try {
         const result = await handle.result
-        Object.assign(results[index]!, { voice: result.voice, key: result.key, keyText: describeKey(result), distance: result.distance })
+        Object.assign(results[index]!, { voice: result.voice, key: result.key, keyText: describeKey(result), distance: result.distance, trajectories: result.report.trajectories ?? 1 })
         process.stderr.write(`  ${String(index + 1).padStart(2)} ${input.file}: distance ${result.distance.toFixed(4)}\n`)
       } catch (error) {
         results[index]!.error = (error as Error).message
@@ -99,6 +101,7 @@ export function register(program: Command): void {
     .option('--jobs <n>', 'samples matched at the same time (default: one per core)')
     .option('--seed <s>', 'random seed of the first sample (the next ones add 1)', '1')
     .option('--backend <b>', 'gradient backend: ts, ort (onnxruntime) or auto', 'ts')
-    .option('--report <file>', 'write a JSON summary (file, key, distance per slot)')
+    .option('--report <file>', 'write a JSON summary (file, key, distance, trajectories per slot)')
+    .option('--restarts', 'spend each budget on several trajectories from fresh seeds, as match --restarts (pays on sounds an FM synth made)')
     .action((dir: string, opts: BankOptions) => runBank(dir, opts))
 }

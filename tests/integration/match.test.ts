@@ -169,13 +169,31 @@ test('aeddsp match-bank matches a folder into one bank in worker threads', () =>
   }
   writeFileSync(join(folder, 'readme.txt'), 'not a sample, ignored')
   const out = join(dir, 'bank.syx')
-  const result = spawnSync(process.execPath, ['bin/aeddsp.mjs', 'match-bank', folder, '--out', out, '--seconds', '1', '--jobs', '2'], { encoding: 'utf8' })
+  const reportFile = join(dir, 'bank-report.json')
+  const result = spawnSync(process.execPath, ['bin/aeddsp.mjs', 'match-bank', folder, '--out', out, '--seconds', '1', '--jobs', '2', '--report', reportFile], { encoding: 'utf8' })
   assert.equal(result.status, 0, result.stderr)
   assert.match(result.stdout, /slot 1: note0\.wav → "NOTE0", play at key 62/)
   assert.match(result.stdout, /slot 2: note1\.wav → "NOTE1", play at key 50/)
   const bank = parseSysex(new Uint8Array(readFileSync(out)), { strict: true })
   assert.equal(bank.voices.length, 32)
   assert.equal(bank.voices[1]!.name.trim(), 'NOTE1')
+  const slots = JSON.parse(readFileSync(reportFile, 'utf8')) as { file: string; trajectories: number }[]
+  assert.deepEqual(slots.map((s) => [s.file, s.trajectories]), [['note0.wav', 1], ['note1.wav', 1]], 'one run per sample by default')
+})
+
+test('aeddsp match-bank --restarts spends each sample\'s budget on several trajectories', () => {
+  const folder = join(dir, 'bank-restarts')
+  rmSync(folder, { recursive: true, force: true })
+  mkdirSync(folder)
+  // As in the matchSample restarts test: a short note at 16 kHz, so 5 s hold several trajectories.
+  const samples = renderNote(twoOperatorVoice(), { note: 69, velocity: 100, holdSec: 0.25, releaseSec: 0.05, sampleRate: 16000 })
+  writeFileSync(join(folder, 'a.wav'), encodeWav(samples, 16000, { format: 'pcm16' }))
+  const reportFile = join(dir, 'bank-restarts.json')
+  const result = spawnSync(process.execPath, ['bin/aeddsp.mjs', 'match-bank', folder, '--out', join(dir, 'bank-restarts.syx'), '--seconds', '5', '--restarts', '--report', reportFile], { encoding: 'utf8' })
+  assert.equal(result.status, 0, result.stderr)
+  const [slot] = JSON.parse(readFileSync(reportFile, 'utf8')) as { trajectories: number; distance: number }[]
+  assert.ok(slot!.trajectories >= 2, `${slot!.trajectories} trajectories`)
+  assert.ok(slot!.distance < RECOVERY_DISTANCE, `distance ${slot!.distance}`)
 })
 
 test('windowed mode matches a 3-second note window by window', async () => {
