@@ -179,8 +179,9 @@ export class Controller {
     this.previousGrad = new Float32Array(dim)
     this.point = new Float32Array(dim)
     this.localEvery = config.localTests?.every ?? Infinity
-    const quantiseDither = config.dither ? config.quantiseDither : null
-    this.roundingJitter = quantiseDither ? () => quantiseDither.amplitude * (this.rng.next() - 0.5) : null
+    this.quantiseDither = config.dither ? config.quantiseDither : null
+    const amplitude = this.quantiseDither?.amplitude
+    this.roundingJitter = amplitude !== undefined ? () => amplitude * (this.rng.next() - 0.5) : null
     this.nextLocalTest = this.localEvery
   }
 
@@ -300,13 +301,16 @@ export class Controller {
     return range && this.config.dither ? clip(sigma / this.config.laws.sigma0, range[0], range[1]) : 1
   }
 
-  /** The rounding offsets of dithered quantisation, or null (plain rounding) without dither. */
+  /** Dithered quantisation as it applies to this run: null (plain rounding) without dither. */
+  private readonly quantiseDither: QuantiseDither | null
+  /** Its rounding offsets, or null. */
   private readonly roundingJitter: RoundingJitter | null
 
   /**
    * The projection to use this step, or null while the evaluation is still continuous. Entering the quantised
    * phase restarts from the best point so far and forgets its loss: it was measured off the grid, and the best
-   * kept from here on must be a point the export holds (the first step evaluates the plain rounding of it).
+   * kept from here on must be a point the export holds (the first step evaluates the plain rounding of it, or,
+   * with dithered quantisation, of the best rounding found by startFromBestRounding).
    */
   private quantisedProjection(progress: number): ((theta: Float32Array, out: Float32Array, jitter: RoundingJitter | null) => void) | null {
     const project = this.problem.project
@@ -327,7 +331,7 @@ export class Controller {
    * gradients) and moves θ to the best: the nearest grid point is often not the best one near θ.
    */
   private startFromBestRounding(project: NonNullable<Problem['project']>): void {
-    const count = this.roundingJitter ? (this.config.quantiseDither?.entryRoundings ?? 0) : 0
+    const count = this.quantiseDither?.entryRoundings ?? 0
     if (count < 1) return
     const dim = this.theta.length
     const rows = new Float32Array((count + 1) * dim)
