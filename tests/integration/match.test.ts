@@ -185,11 +185,12 @@ test('aeddsp match-bank --restarts spends each sample\'s budget on several traje
   const folder = join(dir, 'bank-restarts')
   rmSync(folder, { recursive: true, force: true })
   mkdirSync(folder)
-  // As in the matchSample restarts test: a short note at 16 kHz, so 5 s hold several trajectories.
+  // As in the matchSample restarts test, a short note at 16 kHz. The budget is wall-clock time in a worker of a
+  // fresh process while other test files run beside it: at 5 s one run in three got a single trajectory, so 12 s.
   const samples = renderNote(twoOperatorVoice(), { note: 69, velocity: 100, holdSec: 0.25, releaseSec: 0.05, sampleRate: 16000 })
   writeFileSync(join(folder, 'a.wav'), encodeWav(samples, 16000, { format: 'pcm16' }))
   const reportFile = join(dir, 'bank-restarts.json')
-  const result = spawnSync(process.execPath, ['bin/aeddsp.mjs', 'match-bank', folder, '--out', join(dir, 'bank-restarts.syx'), '--seconds', '5', '--restarts', '--report', reportFile], { encoding: 'utf8' })
+  const result = spawnSync(process.execPath, ['bin/aeddsp.mjs', 'match-bank', folder, '--out', join(dir, 'bank-restarts.syx'), '--seconds', '12', '--restarts', '--report', reportFile], { encoding: 'utf8' })
   assert.equal(result.status, 0, result.stderr)
   const [slot] = JSON.parse(readFileSync(reportFile, 'utf8')) as { trajectories: number; distance: number }[]
   assert.ok(slot!.trajectories >= 2, `${slot!.trajectories} trajectories`)
