@@ -134,7 +134,11 @@ export const CHANNELS = {
     request: z.object({ note: z.number().int().min(0).max(127).optional() }),
     response: z.object({ view: soundViewSchema, difference: bytesSchema.nullable() }),
   },
-  startMatch: { request: z.object({ seconds: z.number().min(0.5).max(600), seed: z.number().int().optional() }), response: z.object({ runId: z.number().int() }) },
+  startMatch: {
+    // restarts: several trajectories from fresh seeds (MatchOptions.restarts); absent means one run
+    request: z.object({ seconds: z.number().min(0.5).max(600), seed: z.number().int().optional(), restarts: z.boolean().optional() }),
+    response: z.object({ runId: z.number().int() }),
+  },
   stopRun: { request: empty, response: z.object({ stopped: z.boolean() }) },
   runAssist: {
     request: z.object({ lockedParams: z.array(paramIdSchema).max(200), seconds: z.number().min(0.2).max(30) }),

@@ -1,6 +1,7 @@
 // The studio's main-process core, shared by Electron IPC and browser mode: it owns the patch, the undo
 // history, the sample, the bank and the running match or assist, validates every request against the IPC
 // contract, and announces changes as events. The renderer only mirrors what this holds.
+import { isDeepStrictEqual } from 'node:util'
 import { cloneVoice, initVoice, type Dx7Voice } from '../dx7/voice.ts'
 import { encodeBankSysex, encodeVoiceSysex, parseSysex } from '../dx7/sysex.ts'
 import { applyEdit, describeEdit, type Edit } from './edits.ts'
@@ -229,7 +230,7 @@ export class StudioService {
       const difference = this.sample ? spectrogramDifference(view.spectrogram.data, this.sample.view.spectrogram.data) : null
       return { view, difference }
     },
-    startMatch: (r: { seconds: number; seed?: number }) => this.startMatch(r.seconds, r.seed),
+    startMatch: (r: { seconds: number; seed?: number; restarts?: boolean }) => this.startMatch(r.seconds, r.seed, r.restarts ?? false),
     stopRun: async () => {
       if (!this.run) return { stopped: false }
       await this.run.handle.stop()
@@ -414,13 +415,20 @@ export class StudioService {
     this.emit('runDone', { kind: run.kind, runId: run.runId, ok: !error, message, distance })
   }
 
-  private startMatch(seconds: number, seed?: number): { runId: number } {
+  /**
+   * restarts: spend the budget on several trajectories from fresh seeds (match.ts MatchOptions.restarts). The
+   * studio always matches with the fm plant in whole-sample mode, the one mode where the engine uses it.
+   */
+  private startMatch(seconds: number, seed: number | undefined, restarts: boolean): { runId: number } {
     if (this.run) throw new Error(`a ${this.run.kind} is already running; stop it first`)
     if (!this.capabilities.match) throw new Error('the matching engine is not available in this build')
     const target = this.target()
     // A fresh patch takes the sample's name (the DX7 shows 10 characters) so exports are recognisable.
     const name = this.patch.name === initVoice().name ? voiceNameFrom(this.sample!.name) : this.patch.name
-    const options = { ...target, seconds, seed: seed ?? Date.now() % 100000, initialVoice: this.patch, name }
+    // An untouched INIT VOICE says nothing about the sound: the match then starts as the CLI's does (algorithm short
+    // list, starting grid, race), not from one carrier on algorithm 1. Any other patch is where the match resumes.
+    const fresh = isDeepStrictEqual(this.patch, initVoice())
+    const options = { ...target, seconds, seed: seed ?? Date.now() % 100000, ...(fresh ? {} : { initialVoice: this.patch }), name, restarts }
     const run = this.beginRun('match', { type: 'match', options })
     this.changed()
     return { runId: run.runId }

@@ -125,8 +125,10 @@ test('drop the demo sample and match: the loss falls and the knobs move', async 
   await page.screenshot({ path: join(SCREENSHOTS, 'studio-match.png'), fullPage: true })
 })
 
-test('a long match stops on request, keeps its best patch, and resumes from it', async () => {
+test('a long match with restarts stops on request, keeps its best patch, and resumes from it', async () => {
   await page.fill('[data-testid="match-seconds"]', '120')
+  assert.equal(await page.isChecked('[data-testid="match-restarts"]'), false, 'restarts are off by default')
+  await page.check('[data-testid="match-restarts"]')
   await page.click('[data-testid="match-start"]')
   await page.waitForSelector('[data-testid="match-panel"][data-running="true"]')
   await page.waitForFunction(() => {
@@ -138,6 +140,7 @@ test('a long match stops on request, keeps its best patch, and resumes from it',
   assert.match((await page.textContent('[data-testid="match-panel"] .done'))!, /Match #2: \d+ parameters changed/)
   assert.match((await page.textContent('[data-testid="match-start"]'))!, /Resume/)
   await page.fill('[data-testid="match-seconds"]', '8')
+  await page.uncheck('[data-testid="match-restarts"]')
 })
 
 test('audition and the keyboard play the patch without errors', async () => {

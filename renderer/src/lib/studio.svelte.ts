@@ -27,6 +27,7 @@ export const studio = $state({
   assistOn: false,
   lockedParams: [] as string[],
   matchSeconds: 8,
+  matchRestarts: false, // several trajectories from fresh seeds (MatchOptions.restarts); off as in the CLI
   busy: '' as string,
 })
 

@@ -52,6 +52,11 @@ test('requests are validated: the error names the channel and the field', () => 
   voice.operators[0].outputLevel = 120
   assert.throws(() => parseRequest('applyEdit', { edit: { kind: 'replaceVoice', voice, label: 'x' } }), /edit\.voice\.operators\.0\.outputLevel/)
   assert.deepEqual(parseRequest('applyEdit', { edit: { kind: 'setParam', id: 'feedback', value: 3 } }).policy, 'record')
+  for (const restarts of ['true', 1, null]) {
+    assert.throws(() => parseRequest('startMatch', { seconds: 8, restarts }), /startMatch: invalid request at "restarts"/, `restarts ${JSON.stringify(restarts)}`)
+  }
+  assert.equal(parseRequest('startMatch', { seconds: 8, restarts: true }).restarts, true)
+  assert.equal(parseRequest('startMatch', { seconds: 8 }).restarts, undefined)
   assert.equal(isChannelName('constructor'), false)
   assert.equal(isChannelName('undo'), true)
 })
