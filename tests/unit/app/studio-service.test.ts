@@ -90,59 +90,54 @@ test('a match streams batched progress, ends as one undo step, and undo restores
   })
 })
 
-test('the restarts flag reaches the engine\'s match options: off unless asked for', async () => {
+/** A studio on the scripted engine with a sample loaded; match() runs one match to its end; options() lists what each match asked the engine for. */
+async function withMatchingStudio(fn: (studio: StudioService, match: (request: object) => Promise<void>, options: () => any[]) => Promise<void>) {
   const calls: { type: string; body: any }[] = []
   const dataDir = mkdtempSync(join(tmpdir(), 'aeddsp-studio-'))
   const studio = new StudioService({ store: new SessionStore(dataDir), engine: scriptedEngine(calls) })
   await studio.init()
-  const matchOptions = () => calls.filter((c) => c.type === 'match').map((c) => c.body.options)
+  const match = async (request: object) => {
+    await studio.handle('startMatch', request)
+    await until(() => studio.state().run === null)
+  }
   try {
     await studio.handle('loadSample', { name: 'a440.wav', bytes: sineWav() })
-    await studio.handle('startMatch', { seconds: 1 })
-    await until(() => studio.state().run === null)
-    await studio.handle('startMatch', { seconds: 8, restarts: true })
-    await until(() => studio.state().run === null)
-    await studio.handle('startMatch', { seconds: 1, restarts: false })
-    await until(() => studio.state().run === null)
+    await fn(studio, match, () => calls.filter((c) => c.type === 'match').map((c) => c.body.options))
+  } finally {
+    await studio.dispose()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+test('the restarts flag reaches the engine\'s match options: off unless asked for', async () => {
+  await withMatchingStudio(async (studio, match, matchOptions) => {
+    await match({ seconds: 1 })
+    await match({ seconds: 8, restarts: true })
+    await match({ seconds: 1, restarts: false })
     assert.deepEqual(matchOptions().map((o) => o.restarts), [false, true, false])
     assert.deepEqual(matchOptions().map((o) => o.seconds), [1, 8, 1])
     // The studio matches in the one mode where the engine uses restarts: fm plant, whole sample, no step cap.
     for (const options of matchOptions()) assert.deepEqual([options.plant, options.windowSec, options.maxSteps], [undefined, undefined, undefined])
     await assert.rejects(studio.handle('startMatch', { seconds: 1, restarts: 'yes' }), /startMatch: invalid request at "restarts"/)
     assert.equal(matchOptions().length, 3, 'a refused request starts no run')
-  } finally {
-    await studio.dispose()
-    rmSync(dataDir, { recursive: true, force: true })
-  }
+  })
 })
 
 test('a match from the untouched INIT VOICE starts afresh (front end, algorithm list); from any other patch it resumes there', async () => {
-  const calls: { type: string; body: any }[] = []
-  const dataDir = mkdtempSync(join(tmpdir(), 'aeddsp-studio-'))
-  const studio = new StudioService({ store: new SessionStore(dataDir), engine: scriptedEngine(calls) })
-  await studio.init()
-  const matchOptions = () => calls.filter((c) => c.type === 'match').map((c) => c.body.options)
-  try {
-    await studio.handle('loadSample', { name: 'a440.wav', bytes: sineWav() })
-    await studio.handle('startMatch', { seconds: 1 })
-    await until(() => studio.state().run === null)
+  await withMatchingStudio(async (studio, match, matchOptions) => {
+    await match({ seconds: 1 })
     const matched = (await studio.handle('getState', {})).patch
     assert.equal(matched.algorithm, 5, 'the first match ran')
-    await studio.handle('startMatch', { seconds: 1 })
-    await until(() => studio.state().run === null)
+    await match({ seconds: 1 })
     await studio.handle('newPatch', {})
     await studio.handle('applyEdit', { edit: { kind: 'setParam', id: 'feedback', value: 3 } })
-    await studio.handle('startMatch', { seconds: 1 })
-    await until(() => studio.state().run === null)
+    await match({ seconds: 1 })
     const [first, second, third] = matchOptions()
     assert.equal(first.initialVoice, undefined, 'INIT VOICE: no starting voice')
     assert.equal(first.name, 'A440', 'a fresh patch takes the sample\'s name')
     assert.deepEqual(second.initialVoice, matched, 'the second match resumes from the first one\'s patch')
     assert.equal(third.initialVoice.feedback, 3, 'an edited INIT VOICE is the user\'s start')
-  } finally {
-    await studio.dispose()
-    rmSync(dataDir, { recursive: true, force: true })
-  }
+  })
 })
 
 test('assist passes the locked knobs and flags its change until accepted', async () => {
