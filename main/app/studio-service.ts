@@ -423,11 +423,12 @@ export class StudioService {
     if (this.run) throw new Error(`a ${this.run.kind} is already running; stop it first`)
     if (!this.capabilities.match) throw new Error('the matching engine is not available in this build')
     const target = this.target()
+    const init = initVoice()
     // A fresh patch takes the sample's name (the DX7 shows 10 characters) so exports are recognisable.
-    const name = this.patch.name === initVoice().name ? voiceNameFrom(this.sample!.name) : this.patch.name
+    const name = this.patch.name === init.name ? voiceNameFrom(this.sample!.name) : this.patch.name
     // An untouched INIT VOICE says nothing about the sound: the match then starts as the CLI's does (algorithm short
     // list, starting grid, race), not from one carrier on algorithm 1. Any other patch is where the match resumes.
-    const fresh = isDeepStrictEqual(this.patch, initVoice())
+    const fresh = isDeepStrictEqual(this.patch, init)
     const options = { ...target, seconds, seed: seed ?? Date.now() % 100000, ...(fresh ? {} : { initialVoice: this.patch }), name, restarts }
     const run = this.beginRun('match', { type: 'match', options })
     this.changed()

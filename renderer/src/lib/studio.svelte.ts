@@ -181,6 +181,9 @@ export async function rollbackGesture(): Promise<void> {
 
 export const undo = (): Promise<unknown> => attempt(async () => setState(await api.undo({})))
 export const redo = (): Promise<unknown> => attempt(async () => setState(await api.redo({})))
+/** Match with the panel's budget and restarts setting (the Match button and the Enter key); stop keeps the best so far. */
+export const startMatch = (): Promise<unknown> => attempt(() => api.startMatch({ seconds: studio.matchSeconds, restarts: studio.matchRestarts }))
+export const stopRun = (): Promise<unknown> => attempt(() => api.stopRun({}))
 
 export async function acceptAssist(): Promise<void> {
   studio.lockedParams = []
