@@ -43,6 +43,7 @@ interface LoadedSample {
   decoded: DecodedSample
   view: SoundView
   key: number | null
+  holdSec?: number // key-down time the last match fitted the patch to (key-up.ts); auditions hold the key as long
 }
 
 interface ActiveRun {
@@ -324,7 +325,7 @@ export class StudioService {
   private async renderPatchAudio(voice: Dx7Voice, note?: number, velocity = 100, holdSec?: number): Promise<Float32Array> {
     if (!this.capabilities.render) throw new Error('the DX7 renderer is not available in this build; audition of the patch is off')
     const durationSec = this.sample ? Math.min(this.sample.decoded.durationSec, 6) : 2
-    const hold = holdSec ?? Math.max(0.2, durationSec * 0.75)
+    const hold = holdSec ?? Math.min(durationSec, this.sample?.holdSec ?? Math.max(0.2, durationSec * 0.75))
     const request = { type: 'render' as const, voice, note: note ?? this.sample?.key ?? 60, velocity, holdSec: hold, releaseSec: Math.max(0.1, durationSec - hold), sampleRate: RENDER_RATE_HZ }
     return (await this.deps.engine.call(request)) as Float32Array
   }
@@ -401,6 +402,7 @@ export class StudioService {
         if (result) {
           distance = result.distance ?? result.distanceAfter ?? null
           if (run.kind === 'match' && this.sample && typeof result.key === 'number') this.sample.key = result.key
+          if (run.kind === 'match' && this.sample && typeof result.holdSec === 'number') this.sample.holdSec = result.holdSec
           if (run.kind === 'match') this.lastReport = result.report ?? null
         }
         if (distance !== null) this.lastDistance = distance

@@ -58,9 +58,16 @@ function noteName(key: number): string {
   return `${names[key % 12]}${Math.floor(key / 12) - 1}`
 }
 
-export function describeKey(result: Pick<MatchResult, 'key' | 'keySource' | 'f0Hz'>): string {
+const HOLD_SOURCE_TEXT = {
+  release: "where the sample's release starts",
+  held: 'the sample sounds on past the matched part',
+  assumed: 'no release found; three quarters of the matched part',
+} as const
+
+export function describeKey(result: Pick<MatchResult, 'key' | 'keySource' | 'f0Hz' | 'holdSec' | 'holdSource'>): string {
   const f0 = result.f0Hz !== undefined ? `, f0 ${result.f0Hz.toFixed(1)} Hz` : ''
-  return `key ${result.key} (${noteName(result.key)}) ${KEY_SOURCE_TEXT[result.keySource]}${f0}`
+  const hold = `held ${result.holdSec.toFixed(2)} s (${HOLD_SOURCE_TEXT[result.holdSource]})`
+  return `key ${result.key} (${noteName(result.key)}) ${KEY_SOURCE_TEXT[result.keySource]}${f0}, ${hold}`
 }
 
 async function runMatch(file: string, opts: MatchCliOptions): Promise<void> {

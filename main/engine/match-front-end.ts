@@ -2,6 +2,7 @@
 // brings it to the working rate. Key, in order: the caller's key; the WAV `smpl` unity note; the detected f0
 // (YIN, a true period estimate). The cents between f0 and that key go to detune and fine ratios later.
 import { resample } from '../audio/resample.ts'
+import { estimateKeyUp, type KeyUpSource } from './key-up.ts'
 import { detectPitch, keyOfFrequency } from './pitch-detect.ts'
 import { findAudible, DEFAULT_TRIM } from './trim-silence.ts'
 
@@ -27,7 +28,8 @@ export interface MatchTarget {
   f0Hz?: number
   pitchConfidence?: number
   centsOffset: number // f0 relative to the key's equal-tempered pitch, −50..50 (0 when unknown)
-  holdSec: number // key-down time assumed for the render
+  holdSec: number // key-down time the patch is played for (key-up.ts)
+  holdSource: KeyUpSource // how holdSec was found (key-up.ts)
   trimmedStartSec: number
   trimmedEndSec: number
   inputDurationSec: number
@@ -92,7 +94,7 @@ export function analyseTarget(options: FrontEndOptions): MatchTarget {
     // Only a small offset is tuning; a large one means the key differs on purpose (octave, another note).
     if (Math.abs(offset) <= 50) centsOffset = offset
   }
-  const matchSec = working.length / WORKING_RATE
+  const keyUp = estimateKeyUp(working, WORKING_RATE, audible.cutByMaxSec)
   return {
     samples: working,
     sampleRate: WORKING_RATE,
@@ -101,7 +103,8 @@ export function analyseTarget(options: FrontEndOptions): MatchTarget {
     f0Hz: pitch?.f0Hz,
     pitchConfidence: pitch?.confidence,
     centsOffset,
-    holdSec: Math.max(0.05, 0.75 * matchSec),
+    holdSec: Math.max(0.05, keyUp.holdSec),
+    holdSource: keyUp.source,
     trimmedStartSec: audible.startSample / sampleRate,
     trimmedEndSec: audible.endSample / sampleRate,
     inputDurationSec: durationSec,

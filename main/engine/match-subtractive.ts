@@ -12,6 +12,7 @@ import type { ParamSpec, RenderContext } from '../plants/plant.ts'
 import { subtractivePatchFromTheta, type SubtractivePatch } from '../plants/subtractive-patch.ts'
 import type { FilterKind } from '../plants/subtractive-synth.ts'
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerStep } from './controller.ts'
+import type { KeyUpSource } from './key-up.ts'
 import { analyseTarget, type KeySource, type MatchTarget } from './match-front-end.ts'
 import { MATCH_VELOCITY } from './match-back-end.ts'
 import { MatchTrajectory, progressFromStep, type MatchReport } from './match-report.ts'
@@ -38,6 +39,8 @@ export interface SubtractiveMatchResult {
   key: number
   keySource: KeySource
   f0Hz?: number
+  holdSec: number // how long the key is held to reproduce the sample (MatchTarget.holdSec)
+  holdSource: KeyUpSource
   distance: number // logMelDistance(target, plant render of the patch), at the working rate
   render: Float32Array // that render, at renderSampleRate
   renderSampleRate: number
@@ -125,6 +128,8 @@ export async function matchSubtractive(options: SubtractiveMatchOptions, onProgr
       key: target.key,
       keySource: target.keySource,
       f0Hz: target.f0Hz,
+      holdSec: target.holdSec,
+      holdSource: target.holdSource,
       distance,
       render: resample(audio, target.sampleRate, options.sampleRate),
       renderSampleRate: options.sampleRate,

@@ -13,6 +13,7 @@ import { fm6Params } from '../plants/fm6-params.ts'
 import type { Plant, RenderContext } from '../plants/plant.ts'
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerStep } from './controller.ts'
 import { lockedPlantIds } from './locked-params.ts'
+import type { KeyUpSource } from './key-up.ts'
 import { analyseTarget, type KeySource, type MatchTarget } from './match-front-end.ts'
 import { MATCH_VELOCITY, fm6PolishGuide, polishVoice, renderForTarget, type ReferenceTarget } from './match-back-end.ts'
 import { algorithmShortList, initialStarts } from './match-init.ts'
@@ -83,6 +84,8 @@ export interface MatchResult {
   key: number
   keySource: KeySource
   f0Hz?: number
+  holdSec: number // how long the key is held to reproduce the sample (MatchTarget.holdSec)
+  holdSource: KeyUpSource
   distance: number // logMelDistance(target, reference render of voice), at the working rate
   plantDistance: number // the same distance for the optimised plant's render (on DX7 integers after the quantised phase)
   render: Float32Array // reference render of voice at the key, at renderSampleRate
@@ -221,6 +224,8 @@ export async function matchSample(options: MatchOptions, onProgress?: (p: MatchP
       key: target.key,
       keySource: target.keySource,
       f0Hz: target.f0Hz,
+      holdSec: target.holdSec,
+      holdSource: target.holdSource,
       distance: polished.distance,
       plantDistance,
       render,

@@ -12,6 +12,7 @@ export const DEFAULT_TRIM: TrimOptions = { thresholdDb: -50, keepTailSec: 0.05, 
 export interface TrimResult {
   startSample: number
   endSample: number // exclusive
+  cutByMaxSec: boolean // the sound goes on after endSample: maxSec ended the audible part, not silence or the file's end
   peakDb: number // peak 10 ms RMS, dBFS
 }
 
@@ -39,6 +40,7 @@ export function findAudible(samples: Float32Array, sampleRate: number, options: 
   while (last > first && rms[last]! < threshold) last--
   const startSample = first * frame
   const tail = Math.round(options.keepTailSec * sampleRate)
-  const endSample = Math.min(samples.length, (last + 1) * frame + tail, startSample + Math.round(options.maxSec * sampleRate))
-  return { startSample, endSample, peakDb }
+  const naturalEnd = Math.min(samples.length, (last + 1) * frame + tail)
+  const endSample = Math.min(naturalEnd, startSample + Math.round(options.maxSec * sampleRate))
+  return { startSample, endSample, cutByMaxSec: endSample < naturalEnd, peakDb }
 }
