@@ -41,7 +41,7 @@ function scriptedEngine(calls: { type: string; body: unknown }[] = []) {
           onProgress({ step, elapsedSec: step * 0.1, loss: 3 - step, lossEma: 3 - step, bestLoss: 3 - step, variance: 0, alpha: 0.1, mu: 0.5, sigma: 0.2, reward: { audio: step }, regime: 'healthy', voice: structuredClone(voice) })
         }
         if (body.type === 'match') voice.algorithm = 5
-        return { voice, key: 69, keySource: 'detected', distance: 0.5, report: { steps: 3 } }
+        return { voice, key: 69, keySource: 'detected', holdSec: 0.3, holdSource: 'release', distance: 0.5, report: { steps: 3 } }
       })()
       return { promise, stop: async () => void (stopped = true) }
     },
@@ -90,8 +90,11 @@ test('a match streams batched progress, ends as one undo step, and undo restores
   })
 })
 
-/** A studio on the scripted engine with a sample loaded; match() runs one match to its end; options() lists what each match asked the engine for. */
-async function withMatchingStudio(fn: (studio: StudioService, match: (request: object) => Promise<void>, options: () => any[]) => Promise<void>) {
+/**
+ * A studio on the scripted engine with a sample loaded; match() runs one match to its end; options() lists what each
+ * match asked the engine for, renders() what each render asked for.
+ */
+async function withMatchingStudio(fn: (studio: StudioService, match: (request: object) => Promise<void>, options: () => any[], renders: () => any[]) => Promise<void>) {
   const calls: { type: string; body: any }[] = []
   const dataDir = mkdtempSync(join(tmpdir(), 'aeddsp-studio-'))
   const studio = new StudioService({ store: new SessionStore(dataDir), engine: scriptedEngine(calls) })
@@ -102,12 +105,27 @@ async function withMatchingStudio(fn: (studio: StudioService, match: (request: o
   }
   try {
     await studio.handle('loadSample', { name: 'a440.wav', bytes: sineWav() })
-    await fn(studio, match, () => calls.filter((c) => c.type === 'match').map((c) => c.body.options))
+    const bodies = (type: string) => calls.filter((c) => c.type === type).map((c) => c.body)
+    await fn(studio, match, () => bodies('match').map((body) => body.options), () => bodies('render'))
   } finally {
     await studio.dispose()
     rmSync(dataDir, { recursive: true, force: true })
   }
 }
+
+test('after a match the patch is auditioned held as long as the match found the sample\'s key was held', async () => {
+  await withMatchingStudio(async (studio, match, _options, renders) => {
+    // The 1 s sample: before any match the audition assumes three quarters of it.
+    await studio.handle('audition', { source: 'patch' })
+    await match({ seconds: 1 })
+    await studio.handle('audition', { source: 'patch' })
+    await studio.handle('noteOn', { note: 60, velocity: 100 })
+    const [before, after, played] = renders()
+    assert.deepEqual([before.holdSec, before.releaseSec], [0.75, 0.25])
+    assert.deepEqual([after.holdSec, after.releaseSec], [0.3, 0.7], 'the scripted match found the key up at 0.3 s')
+    assert.equal(played.holdSec, 1.2, 'a played key keeps its own hold')
+  })
+})
 
 test('the restarts flag reaches the engine\'s match options: off unless asked for', async () => {
   await withMatchingStudio(async (studio, match, matchOptions) => {
