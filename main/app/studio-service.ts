@@ -17,6 +17,7 @@ import {
   type StudioState,
 } from './ipc-contract.ts'
 import { decodeSample, type DecodedSample } from './sample-decoder.ts'
+import { keyUpOfRecording } from '../engine/key-up.ts'
 import { soundView, spectrogramDifference, type SoundView } from './sound-view.ts'
 import type { SessionStore } from './session-store.ts'
 import type { EngineClient, RunHandle } from './engine-client.ts'
@@ -43,7 +44,7 @@ interface LoadedSample {
   decoded: DecodedSample
   view: SoundView
   key: number | null
-  holdSec?: number // key-down time the last match fitted the patch to (key-up.ts); auditions hold the key as long
+  holdSec?: number // how long the sample's key was held (key-up.ts); the patch is auditioned held as long
 }
 
 interface ActiveRun {
@@ -60,6 +61,7 @@ interface ActiveRun {
 
 const PROGRESS_FLUSH_MS = 50 // ≈20 batches a second: smooth curves without flooding the bridge
 const RENDER_RATE_HZ = 44100
+const AUDITION_MAX_SEC = 6 // the patch is auditioned for as long as the sample, up to this
 const SAVE_DEBOUNCE_MS = 250
 
 const finite = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0)
@@ -318,13 +320,14 @@ export class StudioService {
     const decoded = await decodeSample(name, bytes)
     const sha256 = this.deps.store.storeSample(bytes)
     const view = soundView(decoded.samples, decoded.sampleRate)
-    this.sample = { name, sha256, decoded, view, key: unityNoteOf(bytes) }
+    const keyUp = keyUpOfRecording(decoded.samples, decoded.sampleRate, AUDITION_MAX_SEC)
+    this.sample = { name, sha256, decoded, view, key: unityNoteOf(bytes), ...(keyUp ? { holdSec: keyUp.holdSec } : {}) }
     return view
   }
 
   private async renderPatchAudio(voice: Dx7Voice, note?: number, velocity = 100, holdSec?: number): Promise<Float32Array> {
     if (!this.capabilities.render) throw new Error('the DX7 renderer is not available in this build; audition of the patch is off')
-    const durationSec = this.sample ? Math.min(this.sample.decoded.durationSec, 6) : 2
+    const durationSec = this.sample ? Math.min(this.sample.decoded.durationSec, AUDITION_MAX_SEC) : 2
     const hold = holdSec ?? Math.min(durationSec, this.sample?.holdSec ?? Math.max(0.2, durationSec * 0.75))
     const request = { type: 'render' as const, voice, note: note ?? this.sample?.key ?? 60, velocity, holdSec: hold, releaseSec: Math.max(0.1, durationSec - hold), sampleRate: RENDER_RATE_HZ }
     return (await this.deps.engine.call(request)) as Float32Array
@@ -402,7 +405,6 @@ export class StudioService {
         if (result) {
           distance = result.distance ?? result.distanceAfter ?? null
           if (run.kind === 'match' && this.sample && typeof result.key === 'number') this.sample.key = result.key
-          if (run.kind === 'match' && this.sample && typeof result.holdSec === 'number') this.sample.holdSec = result.holdSec
           if (run.kind === 'match') this.lastReport = result.report ?? null
         }
         if (distance !== null) this.lastDistance = distance

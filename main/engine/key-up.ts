@@ -4,6 +4,7 @@
 // its peak on is split into a few straight segments (least squares, the number of segments by BIC), and the
 // key-up is the first joint after which the level falls much faster than before: the release. Where there is none
 // (a note that died away while held, or one still held at the end of the match window), see KeyUpSource.
+import { DEFAULT_TRIM, findAudible } from './trim-silence.ts'
 
 /** Level frames of 10 ms, in dB. */
 const FRAME_SEC = 0.01
@@ -158,4 +159,19 @@ export function estimateKeyUp(samples: Float32Array, sampleRate: number, soundsO
     }
   }
   return noKnee
+}
+
+/**
+ * The key-up of a recording as it is (any rate, leading silence included), from where its sound starts, over at
+ * most maxSec of it; null when it is silent. For playing a patch the way the recording's note was played.
+ */
+export function keyUpOfRecording(samples: Float32Array, sampleRate: number, maxSec: number): KeyUp | null {
+  let audible: ReturnType<typeof findAudible>
+  try {
+    audible = findAudible(samples, sampleRate, { ...DEFAULT_TRIM, maxSec })
+  } catch (error) {
+    if (error instanceof RangeError) return null
+    throw error
+  }
+  return estimateKeyUp(samples.subarray(audible.startSample, audible.endSample), sampleRate, audible.cutByMaxSec)
 }

@@ -41,7 +41,7 @@ function scriptedEngine(calls: { type: string; body: unknown }[] = []) {
           onProgress({ step, elapsedSec: step * 0.1, loss: 3 - step, lossEma: 3 - step, bestLoss: 3 - step, variance: 0, alpha: 0.1, mu: 0.5, sigma: 0.2, reward: { audio: step }, regime: 'healthy', voice: structuredClone(voice) })
         }
         if (body.type === 'match') voice.algorithm = 5
-        return { voice, key: 69, keySource: 'detected', holdSec: 0.3, holdSource: 'release', distance: 0.5, report: { steps: 3 } }
+        return { voice, key: 69, keySource: 'detected', distance: 0.5, report: { steps: 3 } }
       })()
       return { promise, stop: async () => void (stopped = true) }
     },
@@ -113,16 +113,24 @@ async function withMatchingStudio(fn: (studio: StudioService, match: (request: o
   }
 }
 
-test('after a match the patch is auditioned held as long as the match found the sample\'s key was held', async () => {
+test('the patch is auditioned held as long as the sample\'s key was: its release found on loading, else three quarters', async () => {
   await withMatchingStudio(async (studio, match, _options, renders) => {
-    // The 1 s sample: before any match the audition assumes three quarters of it.
+    // The steady 1 s sine shows no release: three quarters of it, as before.
+    await studio.handle('audition', { source: 'patch' })
+    // A note held 0.4 s, then released over 0.15 s, in 1 s: the audition holds the key 0.4 s, before and after a match.
+    const released = new Float32Array(22050).map((_, i) => {
+      const t = i / 22050
+      return (t < 0.4 ? 0.5 : t < 0.55 ? 0.5 * 10 ** ((-60 * (t - 0.4)) / 0.15 / 20) : 0) * Math.sin((2 * Math.PI * 440 * i) / 22050)
+    })
+    await studio.handle('loadSample', { name: 'released.wav', bytes: encodeWav(released, 22050) })
     await studio.handle('audition', { source: 'patch' })
     await match({ seconds: 1 })
     await studio.handle('audition', { source: 'patch' })
     await studio.handle('noteOn', { note: 60, velocity: 100 })
-    const [before, after, played] = renders()
-    assert.deepEqual([before.holdSec, before.releaseSec], [0.75, 0.25])
-    assert.deepEqual([after.holdSec, after.releaseSec], [0.3, 0.7], 'the scripted match found the key up at 0.3 s')
+    const [steady, before, after, played] = renders()
+    assert.deepEqual([steady.holdSec, steady.releaseSec], [0.75, 0.25])
+    assert.ok(Math.abs(before.holdSec - 0.4) <= 0.03 && Math.abs(before.holdSec + before.releaseSec - 1) < 1e-9, JSON.stringify(before))
+    assert.equal(after.holdSec, before.holdSec)
     assert.equal(played.holdSec, 1.2, 'a played key keeps its own hold')
   })
 })

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { estimateKeyUp } from '../../../main/engine/key-up.ts'
+import { estimateKeyUp, keyUpOfRecording } from '../../../main/engine/key-up.ts'
 import { analyseTarget } from '../../../main/engine/match-front-end.ts'
 import { findAudible } from '../../../main/engine/trim-silence.ts'
 import { renderNote } from '../../../main/dx7/render.ts'
@@ -77,4 +77,15 @@ test('findAudible says whether maxSec cut the sound, and the front end then hold
   const target = analyseTarget({ samples: long, sampleRate: RATE, key: 64 })
   assert.equal(target.holdSource, 'held')
   assert.ok(Math.abs(target.holdSec - target.samples.length / target.sampleRate) < 1e-9)
+})
+
+test('keyUpOfRecording: measured from where the sound starts, over at most maxSec; null for silence', () => {
+  const note = shapedTone(1, [[0, -6], [0.02, 0], [0.42, -1], [0.62, -60], [1, -60]])
+  const padded = new Float32Array(Math.round(0.3 * RATE) + note.length)
+  padded.set(note, Math.round(0.3 * RATE))
+  const keyUp = keyUpOfRecording(padded, RATE, 6)!
+  assert.equal(keyUp.source, 'release')
+  assert.ok(Math.abs(keyUp.holdSec - 0.42) <= 0.02, `hold ${keyUp.holdSec}`)
+  assert.deepEqual(keyUpOfRecording(padded, RATE, 0.3), { holdSec: 0.3, source: 'held' }, 'cut before the release: held')
+  assert.equal(keyUpOfRecording(new Float32Array(RATE), RATE, 6), null)
 })
