@@ -162,7 +162,11 @@ test('with assist on, a touched knob stays where it was put while the loss still
   const b = (await page.locator('[data-testid="assist-toggle"]').boundingBox())!
   await page.click('[data-testid="assist-toggle"]')
   await page.waitForSelector('[data-testid="assist-toggle"].on')
-  await page.waitForSelector('[data-hint]') // gradient hints arrive as arrows on the knobs themselves
+  // Gradient hints arrive as arrows on the knobs themselves, and as marks on the tabs of the operators that have them
+  // (the strongest may all be on operators other than the one shown).
+  await page.waitForSelector('[data-hint], [data-op-hint]')
+  if (!(await page.$('[data-hint]'))) await page.click(`[data-select-op="${await page.getAttribute('[data-op-hint]', 'data-op-hint')}"]`)
+  await page.waitForSelector('[data-hint]')
   const hinted = await page.$$eval('[data-hint]', (nodes) => nodes.map((n) => n.getAttribute('data-hint')))
   assert.ok(hinted.every((d) => d === 'up' || d === 'down'))
   await page.click('[data-select-op="1"]')
