@@ -4,7 +4,7 @@
 // its peak on is split into a few straight segments (least squares, the number of segments by BIC), and the
 // key-up is the first joint after which the level falls much faster than before: the release. Where there is none
 // (a note that died away while held, or one still held at the end of the match window), see KeyUpSource.
-import { DEFAULT_TRIM, findAudible } from './trim-silence.ts'
+import { DEFAULT_TRIM, findAudible, frameRms } from './trim-silence.ts'
 
 /** Level frames of 10 ms, in dB. */
 const FRAME_SEC = 0.01
@@ -46,14 +46,8 @@ export interface KeyUp {
 
 /** RMS level of each whole frame, in dB. */
 function frameLevelsDb(samples: Float32Array, frame: number): Float64Array {
-  const count = Math.floor(samples.length / frame)
-  const db = new Float64Array(count)
-  for (let f = 0; f < count; f++) {
-    let sum = 0
-    for (let i = f * frame; i < (f + 1) * frame; i++) sum += samples[i]! * samples[i]!
-    db[f] = 10 * Math.log10(sum / frame + 1e-20)
-  }
-  return db
+  const rms = frameRms(samples.subarray(0, Math.floor(samples.length / frame) * frame), frame)
+  return rms.map((r) => 10 * Math.log10(r * r + 1e-20))
 }
 
 /** Least-squares lines over any run of y, in O(1) each from prefix sums (x = index). */
@@ -87,10 +81,8 @@ class LineFits {
   }
 }
 
-/** Start indices of the segments of the best split of y into k straight lines, for the k that BIC picks. */
-function segmentStarts(y: Float64Array): number[] {
-  const n = y.length
-  const fits = new LineFits(y)
+/** Start indices of the segments of the best split of y[0..n) (fits: its LineFits) into k straight lines, for the k that BIC picks. */
+function segmentStarts(fits: LineFits, n: number): number[] {
   const maxK = Math.min(MAX_SEGMENTS, Math.floor(n / MIN_SEGMENT_FRAMES))
   // cost[k][j]: least error of k segments covering y[0..j]; from[k][j]: where the last of them starts.
   const cost = Array.from({ length: maxK + 1 }, () => new Float64Array(n).fill(Infinity))
@@ -146,8 +138,8 @@ export function estimateKeyUp(samples: Float32Array, sampleRate: number, soundsO
   while (end > peak && db[end]! < floor) end--
   if (end - peak + 1 < 2 * MIN_SEGMENT_FRAMES) return noKnee
   const envelope = db.subarray(peak, end + 1)
-  const starts = segmentStarts(envelope)
   const fits = new LineFits(envelope)
+  const starts = segmentStarts(fits, envelope.length)
   for (let s = 1; s < starts.length; s++) {
     const last = (s + 1 < starts.length ? starts[s + 1]! : envelope.length) - 1
     const before = fits.fit(starts[s - 1]!, starts[s]! - 1).slope / FRAME_SEC

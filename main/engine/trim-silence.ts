@@ -16,19 +16,26 @@ export interface TrimResult {
   peakDb: number // peak 10 ms RMS, dBFS
 }
 
-/** Finds the audible part of samples; throws a RangeError for digital silence or a sample below −90 dBFS. */
-export function findAudible(samples: Float32Array, sampleRate: number, options: TrimOptions = DEFAULT_TRIM): TrimResult {
-  const frame = Math.max(1, Math.round(0.01 * sampleRate))
+/** RMS of each frame of `frame` samples; a last, partial frame is averaged over its own length. */
+export function frameRms(samples: Float32Array, frame: number): Float64Array {
   const frames = Math.ceil(samples.length / frame)
   const rms = new Float64Array(frames)
-  let peak = 0
   for (let f = 0; f < frames; f++) {
     let sum = 0
     const end = Math.min(samples.length, (f + 1) * frame)
     for (let i = f * frame; i < end; i++) sum += samples[i]! * samples[i]!
     rms[f] = Math.sqrt(sum / Math.max(1, end - f * frame))
-    peak = Math.max(peak, rms[f]!)
   }
+  return rms
+}
+
+/** Finds the audible part of samples; throws a RangeError for digital silence or a sample below −90 dBFS. */
+export function findAudible(samples: Float32Array, sampleRate: number, options: TrimOptions = DEFAULT_TRIM): TrimResult {
+  const frame = Math.max(1, Math.round(0.01 * sampleRate))
+  const rms = frameRms(samples, frame)
+  const frames = rms.length
+  let peak = 0
+  for (const r of rms) peak = Math.max(peak, r)
   const peakDb = 20 * Math.log10(Math.max(peak, 1e-12))
   if (peakDb < -90) {
     throw new RangeError(`the sample is silent (loudest 10 ms at ${peakDb.toFixed(0)} dBFS, below −90 dBFS); record or choose a sample with audible sound`)
