@@ -32,3 +32,27 @@ export function pairedRatio(a: readonly number[], b: readonly number[]): PairedR
     better: logs.filter((x) => x < 0).length,
   }
 }
+
+export interface MedianRatio {
+  runs: number
+  ratio: number // median of a ÷ median of b, over the same runs
+  low: number // 90 % bootstrap interval of that ratio (runs resampled in pairs)
+  high: number
+}
+
+/**
+ * The ratio of two methods' medians over the same runs, with a seeded paired bootstrap: it says whether the order
+ * of two medians is larger than what a different draw of the same runs would give. An interval that holds 1 means
+ * the medians' order is noise at this number of runs. Runs where either value is not a positive finite number are
+ * left out.
+ */
+export function medianRatio(a: readonly number[], b: readonly number[]): MedianRatio {
+  const valid = (x: number) => Number.isFinite(x) && x > 0
+  const pairs = a.map((x, i) => [x, b[i]!] as const).filter(([x, y]) => valid(x) && valid(y))
+  const median = (values: number[]) => quantile(values.sort((x, y) => x - y), 0.5)
+  const ratioOf = (sample: readonly (readonly [number, number])[]) => median(sample.map(([x]) => x)) / median(sample.map(([, y]) => y))
+  if (pairs.length === 0) return { runs: 0, ratio: NaN, low: NaN, high: NaN }
+  const rng = createRng(11)
+  const resampled = Array.from({ length: 2000 }, () => ratioOf(pairs.map(() => pairs[rng.int(pairs.length)]!))).sort((x, y) => x - y)
+  return { runs: pairs.length, ratio: ratioOf(pairs), low: quantile(resampled, 0.05), high: quantile(resampled, 0.95) }
+}

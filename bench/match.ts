@@ -11,6 +11,8 @@
 // to the next. In-domain holds 40 random voices and 8 of ROM1A (96 runs): at 20 + 4 (48 runs), two controllers whose
 // paired geometric mean differed by 0.6 % had medians 8 % apart (0.0290 against 0.0314, on a deterministic work
 // clock), because the runs crowd into a few targets near the middle; more targets spread them.
+// The verdict gives each median order with the 90 % bootstrap interval of the ratio of the two medians (runs
+// resampled in pairs, bench/_stats.ts medianRatio): an interval that holds 1 says the order is noise at this size.
 // A larger benchmark spreads over processes: each runs one shard of the runs (target × seed, round robin) and
 // saves its outcomes with --save; --merge then summarises the saved runs as one benchmark.
 import { readFileSync } from 'node:fs'
@@ -27,7 +29,7 @@ import { createPlantProblem } from '../main/engine/plant-problem.ts'
 import { spectralRatios } from '../main/engine/partials.ts'
 import { CountingProblem } from '../main/engine/problem.ts'
 import { METHODS } from '../main/engine/methods.ts'
-import { pairedRatio, quantile, type PairedRatio } from './_stats.ts'
+import { medianRatio, pairedRatio, quantile, type MedianRatio, type PairedRatio } from './_stats.ts'
 import { option } from './_args.ts'
 import { inDomainTargets, realTargets, type BenchTarget } from './_match-targets.ts'
 
@@ -212,11 +214,13 @@ function summarise(outcomes: readonly ScoredRun[], suite: string, methods: strin
  * with a 90 % bootstrap interval. Medians of two close methods swap on noise; the paired ratio says whether a
  * difference is larger than the run-to-run spread.
  */
-function pairedRatios(outcomes: readonly ScoredRun[], suite: string, methods: string[]): (PairedRatio & { suite: string; method: string })[] {
+function pairedRatios(outcomes: readonly ScoredRun[], suite: string, methods: string[]): (PairedRatio & { suite: string; method: string; median: MedianRatio })[] {
   const inSuite = outcomes.filter((o) => o.suite === suite)
   const runs = [...new Set(inSuite.map((o) => o.target))]
   const distances = (method: string) => runs.map((run) => inSuite.find((o) => o.method === method && o.target === run)?.distance ?? NaN)
-  return methods.filter((m) => m !== 'ae-ddsp').map((method) => ({ suite, method, ...pairedRatio(distances('ae-ddsp'), distances(method)) }))
+  return methods
+    .filter((m) => m !== 'ae-ddsp')
+    .map((method) => ({ suite, method, ...pairedRatio(distances('ae-ddsp'), distances(method)), median: medianRatio(distances('ae-ddsp'), distances(method)) }))
 }
 
 /** An outcome as saved and merged: the trace has served its purpose (time to threshold). */
@@ -285,22 +289,33 @@ export async function run(args: string[]): Promise<unknown> {
       `${r.suite.padEnd(10)} ${r.method.padEnd(24)} ${r.median.toFixed(4)}  [${r.q1.toFixed(4)}, ${r.q3.toFixed(4)}]  ${String(Math.round(r.evaluations)).padStart(6)}  ${t}  ${String(r.reached).padStart(3)}/${r.targets}  ${String(r.wins).padStart(4)}`,
     )
   }
+  const paired = methods.includes('ae-ddsp') ? suites.flatMap((suite) => pairedRatios(outcomes, suite, methods)) : []
+  // A median's order is only worth stating with its noise: the median ratio's bootstrap interval says whether a
+  // second draw of the same runs could reverse it.
+  const medianNote = (suite: string, method: string) => {
+    const m = paired.find((p) => p.suite === suite && p.method === method)?.median
+    return m ? ` (median ratio ${m.ratio.toFixed(3)} [${m.low.toFixed(3)}, ${m.high.toFixed(3)}]${m.low < 1 && m.high > 1 ? ', within noise' : ''})` : ''
+  }
   const verdicts = suites.map((suite) => {
     const mine = rows.find((r) => r.suite === suite && r.method === 'ae-ddsp')
     const others = rows.filter((r) => r.suite === suite && r.method !== 'ae-ddsp')
     const beaten = others.filter((r) => mine && mine.median < r.median).map((r) => r.method)
     const notBeaten = others.filter((r) => !mine || mine.median >= r.median).map((r) => r.method)
-    return { suite, aeDdspMedian: mine?.median, beats: beaten, doesNotBeat: notBeaten }
+    const clearly = others.filter((r) => (paired.find((p) => p.suite === suite && p.method === r.method)?.median.high ?? Infinity) < 1).map((r) => r.method)
+    return { suite, aeDdspMedian: mine?.median, beats: beaten, doesNotBeat: notBeaten, beatsBeyondNoise: clearly }
   })
   for (const v of verdicts) {
-    console.log(v.doesNotBeat.length === 0 ? `${v.suite}: AE-DDSP has the lowest median distance` : `${v.suite}: AE-DDSP does NOT beat ${v.doesNotBeat.join(', ')} on the median`)
+    console.log(v.doesNotBeat.length === 0 ? `${v.suite}: AE-DDSP has the lowest median distance` : `${v.suite}: AE-DDSP does NOT beat ${v.doesNotBeat.map((m) => m + medianNote(v.suite, m)).join(', ')} on the median`)
+    console.log(`${v.suite}: beyond noise (median ratio's 90 % interval below 1) against ${v.beatsBeyondNoise.length} of ${v.beats.length + v.doesNotBeat.length}: ${v.beatsBeyondNoise.join(', ') || 'none'}`)
   }
-  const paired = methods.includes('ae-ddsp') ? suites.flatMap((suite) => pairedRatios(outcomes, suite, methods)) : []
   if (paired.length > 0) {
     console.log('')
-    console.log('suite      AE-DDSP ÷ method, run by run  geo-mean  [90 % bootstrap]   AE-DDSP better')
+    console.log('suite      AE-DDSP ÷ method, run by run  geo-mean  [90 % bootstrap]   AE-DDSP better   median ÷ median  [90 % bootstrap]')
     for (const p of paired) {
-      console.log(`${p.suite.padEnd(10)} ${p.method.padEnd(29)} ${p.ratio.toFixed(3)}    [${p.low.toFixed(3)}, ${p.high.toFixed(3)}]   ${String(p.better).padStart(3)}/${p.runs}`)
+      const m = p.median
+      console.log(
+        `${p.suite.padEnd(10)} ${p.method.padEnd(29)} ${p.ratio.toFixed(3)}    [${p.low.toFixed(3)}, ${p.high.toFixed(3)}]   ${String(p.better).padStart(3)}/${p.runs}          ${m.ratio.toFixed(3)}           [${m.low.toFixed(3)}, ${m.high.toFixed(3)}]`,
+      )
     }
   }
   const summary = { suite: 'match', settings: merge ? { merged: merge.split(','), seconds: saved.seconds } : settings, rows, verdicts, paired }
