@@ -51,11 +51,13 @@ test('structural jumps land on representable ratios, and a good share of them on
   const rng = createRng(4)
   const out = new Float32Array(problem.dim)
   let onSpectrum = 0
-  const draws = 400
-  for (let k = 0; k < draws; k++) {
+  let draws = 0 // jumps that went to a frequency (the others move a pitch EG level: the next test)
+  for (let k = 0; k < 470; k++) {
     problem.proposeStructural!(theta, rng, out)
     const moved = [...out.keys()].filter((i) => out[i] !== theta[i])
     assert.ok(moved.length <= 1, 'a jump moves one parameter')
+    if (moved.length === 1 && plant.params[moved[0]!]!.group === 'pitchEg') continue
+    draws++
     for (const i of moved) {
       assert.equal(plant.params[i]!.group, 'frequency')
       const ratio = toPhysical(plant.params[i]!, out[i]!)
@@ -74,6 +76,38 @@ test('structural jumps land on representable ratios, and a good share of them on
     if (i !== undefined && [2.76, 5.4].some((r) => Math.abs(toPhysical(plant.params[i]!, out[i]!) / r - 1) < 0.012)) plainHits++
   }
   assert.ok(plainHits < 0.05 * draws, `without spectral ratios ${plainHits} jumps hit the inharmonic partials`)
+})
+
+test('pitch EG levels are structural and jump by whole hardware steps: one or two either way, or back to 50', () => {
+  const { plant, problem, theta } = problemFor([])
+  const levels = [...plant.params.keys()].filter((i) => /^pitchEgLevel\d$/.test(plant.params[i]!.id))
+  assert.equal(levels.length, 4)
+  for (const i of levels) assert.equal(problem.structural![i], 1, `${plant.params[i]!.id} must be structural`)
+  const rng = createRng(9)
+  const out = new Float32Array(problem.dim)
+  const draws = 600
+  let pitchJumps = 0
+  const physical = (x: Float32Array, i: number) => toPhysical(plant.params[i]!, x[i]!)
+  for (let k = 0; k < draws; k++) {
+    problem.proposeStructural!(theta, rng, out)
+    const i = [...out.keys()].find((j) => out[j] !== theta[j])
+    if (i === undefined || !levels.includes(i)) continue
+    pitchJumps++
+    const to = physical(out, i)
+    assert.ok(Math.abs(to - Math.round(to)) < 1e-3, `a pitch EG level lands on a whole step, not ${to}`)
+    assert.ok([48, 49, 51, 52].includes(Math.round(to)), `from 50 a jump goes one or two steps, not to ${to}`)
+  }
+  // PITCH_EG_JUMP_SHARE = 0.15 of the jumps.
+  assert.ok(pitchJumps > 0.08 * draws && pitchJumps < 0.25 * draws, `${pitchJumps} of ${draws} jumps moved a pitch EG level`)
+  // From a shifted level, some jumps return to no shift.
+  const shifted = Float32Array.from(theta)
+  shifted[levels[0]!] = toNormalised(plant.params[levels[0]!]!, 53)
+  const seen = new Set<number>()
+  for (let k = 0; k < 2000; k++) {
+    problem.proposeStructural!(shifted, rng, out)
+    if (out[levels[0]!] !== shifted[levels[0]!]) seen.add(Math.round(physical(out, levels[0]!)))
+  }
+  assert.deepEqual([...seen].sort((a, b) => a - b), [50, 51, 52, 54, 55])
 })
 
 test('a kick switches a silent operator on at a mid level, or an audible one off, and moves nothing else', () => {
