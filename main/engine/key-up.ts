@@ -53,8 +53,10 @@ function frameLevelsDb(samples: Float32Array, frame: number): Float64Array {
 /** Least-squares lines over any run of y, in O(1) each from prefix sums (x = index). */
 class LineFits {
   private readonly sums: Float64Array[] // prefix sums of 1, x, y, x², xy, y²
+  readonly length: number // of y
   constructor(y: Float64Array) {
     const n = y.length
+    this.length = n
     this.sums = Array.from({ length: 6 }, () => new Float64Array(n + 1))
     const [s1, sx, sy, sxx, sxy, syy] = this.sums as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array]
     for (let i = 0; i < n; i++) {
@@ -81,8 +83,9 @@ class LineFits {
   }
 }
 
-/** Start indices of the segments of the best split of y[0..n) (fits: its LineFits) into k straight lines, for the k that BIC picks. */
-function segmentStarts(fits: LineFits, n: number): number[] {
+/** Start indices of the segments of the best split of y (given by its LineFits) into k straight lines, k by BIC. */
+function segmentStarts(fits: LineFits): number[] {
+  const n = fits.length
   const maxK = Math.min(MAX_SEGMENTS, Math.floor(n / MIN_SEGMENT_FRAMES))
   // cost[k][j]: least error of k segments covering y[0..j]; from[k][j]: where the last of them starts.
   const cost = Array.from({ length: maxK + 1 }, () => new Float64Array(n).fill(Infinity))
@@ -139,7 +142,7 @@ export function estimateKeyUp(samples: Float32Array, sampleRate: number, soundsO
   if (end - peak + 1 < 2 * MIN_SEGMENT_FRAMES) return noKnee
   const envelope = db.subarray(peak, end + 1)
   const fits = new LineFits(envelope)
-  const starts = segmentStarts(fits, envelope.length)
+  const starts = segmentStarts(fits)
   for (let s = 1; s < starts.length; s++) {
     const last = (s + 1 < starts.length ? starts[s + 1]! : envelope.length) - 1
     const before = fits.fit(starts[s - 1]!, starts[s]! - 1).slope / FRAME_SEC
