@@ -292,8 +292,9 @@ export async function run(args: string[]): Promise<unknown> {
   const paired = methods.includes('ae-ddsp') ? suites.flatMap((suite) => pairedRatios(outcomes, suite, methods)) : []
   // A median's order is only worth stating with its noise: the median ratio's bootstrap interval says whether a
   // second draw of the same runs could reverse it.
+  const medianRatioOf = (suite: string, method: string) => paired.find((p) => p.suite === suite && p.method === method)?.median
   const medianNote = (suite: string, method: string) => {
-    const m = paired.find((p) => p.suite === suite && p.method === method)?.median
+    const m = medianRatioOf(suite, method)
     return m ? ` (median ratio ${m.ratio.toFixed(3)} [${m.low.toFixed(3)}, ${m.high.toFixed(3)}]${m.low < 1 && m.high > 1 ? ', within noise' : ''})` : ''
   }
   const verdicts = suites.map((suite) => {
@@ -301,7 +302,7 @@ export async function run(args: string[]): Promise<unknown> {
     const others = rows.filter((r) => r.suite === suite && r.method !== 'ae-ddsp')
     const beaten = others.filter((r) => mine && mine.median < r.median).map((r) => r.method)
     const notBeaten = others.filter((r) => !mine || mine.median >= r.median).map((r) => r.method)
-    const clearly = others.filter((r) => (paired.find((p) => p.suite === suite && p.method === r.method)?.median.high ?? Infinity) < 1).map((r) => r.method)
+    const clearly = others.filter((r) => (medianRatioOf(suite, r.method)?.high ?? Infinity) < 1).map((r) => r.method)
     return { suite, aeDdspMedian: mine?.median, beats: beaten, doesNotBeat: notBeaten, beatsBeyondNoise: clearly }
   })
   for (const v of verdicts) {
