@@ -239,7 +239,25 @@ function loadRuns(files: readonly string[]): SavedRuns {
   })
   const seconds = new Set(saved.map((s) => s.seconds))
   if (seconds.size > 1) throw new Error(`the files to merge ran with different budgets (${[...seconds].join(', ')} s)`)
-  return { seconds: saved[0]!.seconds, outcomes: saved.flatMap((s) => s.outcomes) }
+  const all = saved.flatMap((s) => s.outcomes)
+  const outcomes = uniqueRuns(all)
+  if (outcomes.length < all.length) console.warn(`merge: ${all.length - outcomes.length} outcomes repeat a method's run (same target and seed) in an earlier file; the first is kept`)
+  return { seconds: saved[0]!.seconds, outcomes }
+}
+
+/**
+ * One outcome per method and run. Saved benchmarks whose --seed ranges overlap repeat runs (same target, seed and
+ * start); a repeat is not an independent sample (its distance differs only by timing noise, a median 5 % on the
+ * real instruments), and the paired comparison matches runs by name, so only the first of each is kept.
+ */
+export function uniqueRuns<T extends { method: string; target: string; suite: string }>(outcomes: readonly T[]): T[] {
+  const seen = new Set<string>()
+  return outcomes.filter((o) => {
+    const key = `${o.suite}\u0000${o.method}\u0000${o.target}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }
 
 function saveRuns(file: string, seconds: number, outcomes: readonly ScoredRun[]): void {
