@@ -1,5 +1,6 @@
 // `npm run bench -- match [--full] [--seconds=S] [--methods=a,b] [--suite=in-domain|real] [--limit=N] [--seeds=N]
-//   [--domain-seeds=N] [--shard=K/N] [--save=RUNS.json] [--merge=A.json,B.json,...]`
+//   [--domain-seeds=N] [--shard=K/N] [--save=RUNS.json] [--merge=A.json,B.json,...]` (with --merge, --methods picks
+//   which of the saved methods to summarise)
 // AE-DDSP against its ablations and five baselines, on the same plant (fm6, the target's algorithm), the same
 // loss, the same start point and the same time budget per target, followed by the same back end (quantise, then
 // a polish of a fixed number of reference renders). The figure is the multi-resolution log-mel distance between
@@ -294,8 +295,9 @@ export async function run(args: string[]): Promise<unknown> {
   const saved = merge ? loadRuns(merge.split(',')) : { seconds: settings.seconds, outcomes: await runShard(settings) }
   // A shard saved its runs as it went; merged runs are saved here.
   if (settings.save && merge) saveRuns(settings.save, saved.seconds, saved.outcomes)
-  const outcomes = saved.outcomes
-  // Merged files say which suites and methods ran; a fresh run says so in its settings.
+  // Merged files say which suites and methods ran (--methods picks among them); a fresh run says so in its settings.
+  const picked = merge && option(args, 'methods') !== undefined ? new Set(settings.methods) : null
+  const outcomes = picked ? saved.outcomes.filter((o) => picked.has(o.method)) : saved.outcomes
   const suites = merge ? [...new Set(outcomes.map((o) => o.suite))] : settings.suites
   const methods = merge ? [...new Set(outcomes.map((o) => o.method))] : settings.methods
   const rows = suites.flatMap((suite) => summarise(outcomes, suite, methods, saved.seconds))
