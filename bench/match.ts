@@ -219,9 +219,13 @@ function pairedRatios(outcomes: readonly ScoredRun[], suite: string, methods: st
   const inSuite = outcomes.filter((o) => o.suite === suite)
   const runs = [...new Set(inSuite.map((o) => o.target))]
   const distances = (method: string) => runs.map((run) => inSuite.find((o) => o.method === method && o.target === run)?.distance ?? NaN)
+  const mine = distances('ae-ddsp')
   return methods
     .filter((m) => m !== 'ae-ddsp')
-    .map((method) => ({ suite, method, ...pairedRatio(distances('ae-ddsp'), distances(method)), median: medianRatio(distances('ae-ddsp'), distances(method)) }))
+    .map((method) => {
+      const theirs = distances(method)
+      return { suite, method, ...pairedRatio(mine, theirs), median: medianRatio(mine, theirs) }
+    })
 }
 
 /** An outcome as saved and merged: the trace has served its purpose (time to threshold). */
