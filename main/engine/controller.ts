@@ -312,10 +312,10 @@ export class Controller {
    * kept from here on must be a point the export holds (the first step evaluates the plain rounding of it, or,
    * with dithered quantisation, of the best rounding found by startFromBestRounding).
    * The law's α and gains carry over: by then α sits at its floor and most gains at gainMin, so θ barely moves and
-   * the dithered rounding and the local tests search the grid. Longer steps there cost (16 FluidR3 targets × 2
-   * seeds, 2 s on a deterministic work clock, exported distance ÷ this): α back to α0 and gains to 1 on entry
-   * 1.013, the law frozen at α0 for the whole phase 1.022; local tests every step or two 1.004 / 1.005, or
-   * renders only (no gradients) 1.013.
+   * the dithered rounding and the local tests search the grid. Measured against that (16 FluidR3 targets × 2
+   * seeds, 2 s on a deterministic work clock, exported distance ÷ this): longer steps cost, α back to α0 and
+   * gains to 1 on entry 1.013, the law frozen at α0 for the whole phase 1.022; spending the phase differently gained
+   * nothing, local tests every step or two 1.004 / 1.005, renders only (no gradients) 1.013.
    */
   private quantisedProjection(progress: number): ((theta: Float32Array, out: Float32Array, jitter: RoundingJitter | null) => void) | null {
     const project = this.problem.project
